@@ -1,0 +1,107 @@
+"""The `zhifa` console script.
+
+    zhifa demo [--no-serve] [--host H] [--port P]   migrate, seed the demo city once, serve
+    zhifa serve [--host H] [--port P] [--workers N] production server (gunicorn)
+    zhifa audit verify                              recompute the audit hash chain
+    zhifa token create USERNAME [--days N]          issue an API bearer token
+    zhifa manage ...                                any Django management command
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+
+def _django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zhifa.settings")
+    import django
+
+    django.setup()
+
+
+def _manage(args: list[str]) -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zhifa.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["zhifa manage", *args])
+    return 0
+
+
+def _call(command: str, *args: str) -> int:
+    _django()
+    from django.core.management import call_command
+
+    try:
+        call_command(command, *args)
+    except SystemExit as exc:  # commands signal failure through SystemExit(code)
+        return int(exc.code or 0)
+    return 0
+
+
+def serve(host: str, port: int, workers: int) -> int:
+    """Replace this process with gunicorn serving the WSGI app (static files via WhiteNoise)."""
+    _django()
+    from django.conf import settings
+
+    bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    argv = [sys.executable, "-m", "gunicorn", "zhifa.wsgi:application", "--bind", bind,
+            "--workers", str(workers), "--threads", "4", "--timeout", "120",
+            "--access-logfile", "-", "--forwarded-allow-ips", "127.0.0.1",
+            "--worker-tmp-dir", str(settings.DATA_DIR)]  # fmt: skip
+    print(f"zhifa 正在 http://{host}:{port}/ 提供服务（gunicorn，{workers} 个进程）", flush=True)
+    os.execv(sys.executable, argv)
+    return 0  # pragma: no cover
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="zhifa", description="zhifa 行政执法与执法监督平台")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser("demo", help="迁移数据库、生成演示城市并启动服务")
+    demo.add_argument("--no-serve", action="store_true", help="只准备数据，不启动服务")
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=int, default=8000)
+
+    srv = sub.add_parser("serve", help="以生产级服务器（gunicorn）启动")
+    srv.add_argument("--host", default="127.0.0.1")
+    srv.add_argument("--port", type=int, default=8000)
+    srv.add_argument("--workers", type=int, default=int(os.environ.get("ZHIFA_WORKERS", "2")))
+
+    aud = sub.add_parser("audit", help="审计日志")
+    aud_sub = aud.add_subparsers(dest="audit_command", required=True)
+    aud_sub.add_parser("verify", help="重新计算整条哈希链")
+
+    tok = sub.add_parser("token", help="API 令牌")
+    tok_sub = tok.add_subparsers(dest="token_command", required=True)
+    create = tok_sub.add_parser("create", help="为用户签发令牌")
+    create.add_argument("username")
+    create.add_argument("--days", type=int, default=90)
+
+    sub.add_parser("manage", help="Django 管理命令", add_help=False)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "manage":
+        return _manage(argv[1:])
+    args = build_parser().parse_args(argv)
+    if args.command == "demo":
+        code = _call("demo", *(["--no-serve"] if args.no_serve else []))
+        if code or args.no_serve:
+            return code
+        return serve(args.host, args.port, workers=2)
+    if args.command == "serve":
+        _call("migrate", "--no-input", "-v", "0")
+        return serve(args.host, args.port, args.workers)
+    if args.command == "audit":
+        return _call("audit_verify")
+    if args.command == "token":
+        return _call("token_create", args.username, "--days", str(args.days))
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

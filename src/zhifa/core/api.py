@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Q
+from django.http import HttpRequest
+from ninja import Field, FilterSchema, Query, Router, Schema
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from zhifa.core.api_helpers import scoped, scoped_get
+from zhifa.core.models import AuditEntry, Region
+
+router = Router()
+
+
+class RegionOut(Schema):
+    code: str
+    name: str
+    full_name: str
+    level: str
+    parent_code: str | None = Field(None, alias="parent_id")
+
+
+class RegionFilter(FilterSchema):
+    parent_code: str | None = Field(None, q="parent_id")
+    level: str | None = None
+    within: str | None = Field(None, description="只列出该区划及其下级")
+    q: str | None = Field(None, q=["name__contains", "code__startswith"])
+
+    def filter_within(self, value: str | None) -> Q:
+        if not value:
+            return Q()
+        region = Region.objects.filter(code=value).first()
+        return Q(path__startswith=region.path) if region else Q(pk__in=[])
+
+
+@router.get("/regions", response=list[RegionOut], tags=["行政区划"])
+@paginate(LimitOffsetPagination)
+def list_regions(request: HttpRequest, filters: Query[RegionFilter]):
+    return filters.filter(scoped(request, Region))
+
+
+@router.get("/regions/{code}", response=RegionOut, tags=["行政区划"])
+def get_region(request: HttpRequest, code: str):
+    return scoped_get(request, Region, code=code)
+
+
+class AuditEntryOut(Schema):
+    seq: int
+    occurred_at: dt.datetime
+    actor_username: str
+    actor_role: str
+    actor_agency_code: str
+    action: str
+    object_type: str
+    object_id: str
+    before: str
+    after: str
+    outcome: str
+    request_id: str
+    source_ip: str
+    algorithm: str
+    prev_hash: str
+    hash: str
+
+
+class AuditFilter(FilterSchema):
+    actor: str | None = Field(None, q="actor_username")
+    action: str | None = Field(None, q="action__startswith")
+    object_type: str | None = None
+    object_id: str | None = None
+    outcome: str | None = None
+    since: dt.datetime | None = Field(None, q="occurred_at__gte")
+    until: dt.datetime | None = Field(None, q="occurred_at__lt")
+
+
+@router.get("/audit", response=list[AuditEntryOut], tags=["审计"])
+@paginate(LimitOffsetPagination)
+def list_audit_entries(request: HttpRequest, filters: Query[AuditFilter]):
+    return filters.filter(scoped(request, AuditEntry)).order_by("-seq")

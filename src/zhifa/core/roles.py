@@ -1,0 +1,64 @@
+"""Roles and what each may do with each kind of record.
+
+The matrix is the single source of permissions; `zhifa.core.scope` combines it with the
+record's place (agency, region) to decide visibility. Keep it readable: a reviewer should be
+able to check 三员分立 (sysadmin / auditor / business roles separated) by reading this file.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    OFFICER = "officer", _("执法人员")
+    AGENCY_LEAD = "agency_lead", _("执法机关负责人")
+    LEGAL_REVIEWER = "legal_reviewer", _("法制审核人员")
+    AGENCY_ADMIN = "agency_admin", _("单位管理员")
+    SUPERVISOR = "supervisor", _("执法监督人员")
+    HOTLINE_OPERATOR = "hotline_operator", _("12345热线话务员")
+    AUDITOR = "auditor", _("安全审计员")
+    SYSADMIN = "sysadmin", _("系统管理员")
+
+
+# Roles whose records are those of their own agency.
+AGENCY_ROLES = frozenset({Role.OFFICER, Role.AGENCY_LEAD, Role.LEGAL_REVIEWER, Role.AGENCY_ADMIN})
+# Roles whose records are those of every agency in their region and the regions below it.
+REGION_ROLES = frozenset({Role.SUPERVISOR, Role.HOTLINE_OPERATOR})
+
+VIEW, ADD, CHANGE = "view", "add", "change"
+R, RW, RAW = frozenset({VIEW}), frozenset({VIEW, CHANGE}), frozenset({VIEW, ADD, CHANGE})
+NONE: frozenset[str] = frozenset()
+
+REGION = "core.region"
+AGENCY = "registry.agency"
+OFFICER = "registry.officer"
+CERTIFICATE = "registry.certificate"
+ENTITY = "registry.entity"
+AUDIT = "core.auditentry"
+USER = "accounts.user"
+
+PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
+    Role.OFFICER: {REGION: R, AGENCY: R, OFFICER: R, CERTIFICATE: R, ENTITY: RAW},
+    Role.AGENCY_LEAD: {REGION: R, AGENCY: R, OFFICER: R, CERTIFICATE: R, ENTITY: RAW},
+    Role.LEGAL_REVIEWER: {REGION: R, AGENCY: R, OFFICER: R, CERTIFICATE: R, ENTITY: R},
+    Role.AGENCY_ADMIN: {REGION: R, AGENCY: RW, OFFICER: RAW, CERTIFICATE: RAW, ENTITY: RAW},
+    # The justice bureau confirms enforcement bodies and issues enforcement certificates.
+    Role.SUPERVISOR: {REGION: R, AGENCY: RAW, OFFICER: R, CERTIFICATE: RAW, ENTITY: R},
+    Role.HOTLINE_OPERATOR: {REGION: R, AGENCY: R, ENTITY: R},
+    # 三员分立: the auditor reads the audit trail and nothing else ...
+    Role.AUDITOR: {AUDIT: R},
+    # ... and the system administrator manages accounts but never sees the audit trail.
+    Role.SYSADMIN: {REGION: R, AGENCY: R, USER: RAW},
+}
+
+# Who may see personal identifiers (ID numbers, phones) unmasked.
+SEES_ENTITY_PERSONAL_IDS = frozenset({Role.OFFICER, Role.AGENCY_LEAD, Role.LEGAL_REVIEWER, Role.AGENCY_ADMIN})
+SEES_OFFICER_PERSONAL_IDS = frozenset({Role.AGENCY_ADMIN})
+
+
+def allowed(role: str | None, model_label: str, action: str) -> bool:
+    if not role:
+        return False
+    return action in PERMISSIONS.get(role, {}).get(model_label, NONE)

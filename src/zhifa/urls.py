@@ -1,0 +1,15 @@
+from django.urls import include, path
+
+from zhifa.api import api
+from zhifa.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("login/", core_views.login_view, name="login"),
+    path("logout/", core_views.logout_view, name="logout"),
+    path("audit/", core_views.audit_list, name="audit_list"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("registry/", include("zhifa.registry.urls")),
+    path("accounts/", include("zhifa.accounts.urls")),
+    path("api/v1/", api.urls),
+]
