@@ -31,12 +31,12 @@ def create_chain_head(apps, schema_editor):
 
 def guard_audit(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(AUDIT_GUARD_SQL)
+        schema_editor.execute(AUDIT_GUARD_SQL, params=None)
 
 
 def unguard_audit(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(AUDIT_GUARD_REVERSE_SQL)
+        schema_editor.execute(AUDIT_GUARD_REVERSE_SQL, params=None)
 
 
 class Migration(migrations.Migration):
