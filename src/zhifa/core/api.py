@@ -1,10 +1,9 @@
-from __future__ import annotations
-
 import datetime as dt
+from typing import Annotated
 
 from django.db.models import Q
 from django.http import HttpRequest
-from ninja import Field, FilterSchema, Query, Router, Schema
+from ninja import Field, FilterLookup, FilterSchema, Query, Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from zhifa.core.api_helpers import scoped, scoped_get
@@ -22,10 +21,10 @@ class RegionOut(Schema):
 
 
 class RegionFilter(FilterSchema):
-    parent_code: str | None = Field(None, q="parent_id")
+    parent_code: Annotated[str | None, FilterLookup("parent_id")] = None
     level: str | None = None
     within: str | None = Field(None, description="只列出该区划及其下级")
-    q: str | None = Field(None, q=["name__contains", "code__startswith"])
+    q: Annotated[str | None, FilterLookup(["name__contains", "code__startswith"])] = None
 
     def filter_within(self, value: str | None) -> Q:
         if not value:
@@ -65,13 +64,13 @@ class AuditEntryOut(Schema):
 
 
 class AuditFilter(FilterSchema):
-    actor: str | None = Field(None, q="actor_username")
-    action: str | None = Field(None, q="action__startswith")
+    actor: Annotated[str | None, FilterLookup("actor_username")] = None
+    action: Annotated[str | None, FilterLookup("action__startswith")] = None
     object_type: str | None = None
     object_id: str | None = None
     outcome: str | None = None
-    since: dt.datetime | None = Field(None, q="occurred_at__gte")
-    until: dt.datetime | None = Field(None, q="occurred_at__lt")
+    since: Annotated[dt.datetime | None, FilterLookup("occurred_at__gte")] = None
+    until: Annotated[dt.datetime | None, FilterLookup("occurred_at__lt")] = None
 
 
 @router.get("/audit", response=list[AuditEntryOut], tags=["审计"])

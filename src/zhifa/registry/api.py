@@ -1,14 +1,12 @@
 """Registry endpoints. Thin: parse, call the scoped query or the action, shape the answer."""
 
-from __future__ import annotations
-
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from django.db.models import Q
 from django.http import HttpRequest
-from ninja import Field, FilterSchema, Query, Router, Schema
+from ninja import Field, FilterLookup, FilterSchema, Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from zhifa.core import roles
@@ -82,10 +80,10 @@ class AgencyPatch(Schema):
 
 
 class AgencyFilter(FilterSchema):
-    q: str | None = Field(None, q=["name__contains", "code"])
+    q: Annotated[str | None, FilterLookup(["name__contains", "code"])] = None
     kind: str | None = None
     status: str | None = None
-    domain: str | None = Field(None, q="domains__code")
+    domain: Annotated[str | None, FilterLookup("domains__code")] = None
     region: str | None = Field(None, description="区划代码（含下级）")
 
     def filter_region(self, value: str | None) -> Q:
@@ -119,7 +117,7 @@ def get_agency(request: HttpRequest, code: str):
 @router.post("/agencies", response={201: AgencyOut}, tags=["执法主体"])
 def create_agency(request: HttpRequest, payload: AgencyIn):
     agency = actions.do_create_agency(request.user, actions.AgencyInput(**payload.dict()))
-    return 201, _agency_qs(request).get(pk=agency.pk)
+    return Status(201, _agency_qs(request).get(pk=agency.pk))
 
 
 @router.patch("/agencies/{code}", response=AgencyOut, tags=["执法主体"])
@@ -196,11 +194,11 @@ class OfficerPatch(Schema):
 
 
 class OfficerFilter(FilterSchema):
-    q: str | None = Field(None, q=["name__contains", "certificates__number"])
-    agency_code: str | None = Field(None, q="agency__code")
+    q: Annotated[str | None, FilterLookup(["name__contains", "certificates__number"])] = None
+    agency_code: Annotated[str | None, FilterLookup("agency__code")] = None
     role: str | None = None
     status: str | None = None
-    domain: str | None = Field(None, q="certificates__domain_id")
+    domain: Annotated[str | None, FilterLookup("certificates__domain_id")] = None
 
 
 def _officer_qs(request: HttpRequest):
@@ -221,7 +219,7 @@ def get_officer(request: HttpRequest, officer_id: int):
 @router.post("/officers", response={201: OfficerOut}, tags=["执法人员"])
 def create_officer(request: HttpRequest, payload: OfficerIn):
     officer = actions.do_create_officer(request.user, actions.OfficerInput(**payload.dict()))
-    return 201, _officer_qs(request).get(pk=officer.pk)
+    return Status(201, _officer_qs(request).get(pk=officer.pk))
 
 
 @router.patch("/officers/{int:officer_id}", response=OfficerOut, tags=["执法人员"])
@@ -290,11 +288,11 @@ class CertificateEventOut(Schema):
 
 
 class CertificateFilter(FilterSchema):
-    q: str | None = Field(None, q=["number__contains", "officer__name__contains"])
-    agency_code: str | None = Field(None, q="officer__agency__code")
-    domain: str | None = Field(None, q="domain_id")
+    q: Annotated[str | None, FilterLookup(["number__contains", "officer__name__contains"])] = None
+    agency_code: Annotated[str | None, FilterLookup("officer__agency__code")] = None
+    domain: Annotated[str | None, FilterLookup("domain_id")] = None
     status: str | None = None
-    expires_before: dt.date | None = Field(None, q="expires_on__lt")
+    expires_before: Annotated[dt.date | None, FilterLookup("expires_on__lt")] = None
 
 
 def _certificate_qs(request: HttpRequest):
@@ -321,7 +319,7 @@ def certificate_history(request: HttpRequest, number: str):
 @router.post("/certificates", response={201: CertificateOut}, tags=["执法证件"])
 def issue_certificate(request: HttpRequest, payload: CertificateIn):
     cert = actions.do_issue_certificate(request.user, actions.CertificateInput(**payload.dict()))
-    return 201, _certificate_qs(request).get(pk=cert.pk)
+    return Status(201, _certificate_qs(request).get(pk=cert.pk))
 
 
 @router.post("/certificates/{number}/status", response=CertificateOut, tags=["执法证件"])
@@ -394,7 +392,7 @@ class EntityPatch(Schema):
 
 
 class EntityFilter(FilterSchema):
-    q: str | None = Field(None, q=["name__contains", "credit_code", "id_number"])
+    q: Annotated[str | None, FilterLookup(["name__contains", "credit_code", "id_number"])] = None
     kind: str | None = None
     industry: str | None = None
     credit_code: str | None = None
@@ -422,7 +420,7 @@ def get_entity(request: HttpRequest, entity_id: int):
 @router.post("/entities", response={201: EntityOut}, tags=["行政相对人"])
 def create_entity(request: HttpRequest, payload: EntityIn):
     entity = actions.do_create_entity(request.user, actions.EntityInput(**payload.dict()))
-    return 201, _entity_qs(request).get(pk=entity.pk)
+    return Status(201, _entity_qs(request).get(pk=entity.pk))
 
 
 @router.patch("/entities/{int:entity_id}", response=EntityOut, tags=["行政相对人"])
