@@ -31,7 +31,7 @@ def require_role_permission(actor: Any, model: type[models.Model], action: str) 
 def get_for_change(actor: Any, model: type[M], **lookup: Any) -> M:
     """The record to change, locked. Outside the actor's view scope: 404; visible but not
     changeable: 403."""
-    queryset = model.objects.select_for_update()
+    queryset = model.objects.select_for_update(of=("self",))
     if is_system(actor):
         obj = queryset.filter(**lookup).first()
         if obj is None:

@@ -133,7 +133,7 @@ def record_many(changes: Iterable[Change]) -> list[AuditEntry]:
         seq += 1
         entry = AuditEntry(
             seq=seq,
-            occurred_at=change.occurred_at.replace(microsecond=change.occurred_at.microsecond),
+            occurred_at=change.occurred_at,
             action=change.action,
             object_type=change.object_type,
             object_id=str(change.object_id),
