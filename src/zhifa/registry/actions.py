@@ -378,3 +378,75 @@ def _refuse_batch_duplicates(values: list[dict[str, Any]]) -> None:
             taken = Entity.objects.filter(**{f"{key}__in": chunk}).values_list(key, flat=True).first()
             if taken:
                 raise Conflict("duplicate", f"该{label}已登记：{taken}", key)
+
+
+# --- bulk helpers (seeding, imports) ----------------------------------------------------------
+
+
+def do_bulk_create_officers(actor: Any, rows: Sequence[OfficerInput]) -> list[Officer]:
+    """Create many officers with one audit entry each, chained in one go. Every row is checked
+    by the same `_clean_officer` as `do_create_officer`; that check only sees officers already
+    stored, so duplicate ID numbers inside the batch are refused here as well."""
+    require_role_permission(actor, Officer, roles.ADD)
+    values = [_clean_officer(actor, row, None) for row in rows]
+    numbers = [v["id_number"] for v in values]
+    if len(numbers) != len(set(numbers)):
+        raise Conflict("duplicate", "批量数据中身份证号重复", "id_number")
+    with transaction.atomic():
+        created = Officer.objects.bulk_create([Officer(**v) for v in values], batch_size=1000)
+        audit.record_many(
+            audit.Change("registry.officer_create", "registry.officer", str(o.pk), after=audit.snapshot(o), actor=actor)
+            for o in created
+        )  # fmt: skip
+    return created
+
+
+def _clean_certificate_rows(actor: Any, rows: Sequence[CertificateInput]) -> list[dict[str, Any]]:
+    """`do_issue_certificate`'s checks for a whole batch, with one lookup per kind of record."""
+    officer_qs = Officer.objects.all() if is_system(actor) else Officer.objects.restrict(actor, roles.VIEW)
+    officers = officer_qs.in_bulk({row.officer_id for row in rows})
+    domains = {d.code: d for d in Domain.objects.all()}
+    values = []
+    for row in rows:
+        number = require_text(row.number, "number", "证件号", 32)
+        officer = officers.get(row.officer_id)
+        if officer is None:
+            raise ActionError("unknown_officer", "执法人员不存在或不在管辖范围内", "officer_id")
+        domain = domains.get(row.domain_code)
+        if domain is None:
+            raise ActionError("unknown_domain", f"执法领域代码不存在：{row.domain_code}", "domain_code")
+        require_date_order(row.issued_on, row.expires_on, "expires_on", "有效期至不能早于发证日期")
+        authority = optional_text(row.issuing_authority, "issuing_authority", "发证机关", 100)
+        values.append({"number": number, "officer": officer, "domain": domain, "issued_on": row.issued_on,
+                       "expires_on": row.expires_on, "issuing_authority": authority})  # fmt: skip
+    numbers = [v["number"] for v in values]
+    if len(numbers) != len(set(numbers)):
+        raise Conflict("duplicate", "批量数据中证件号重复", "number")
+    for start in range(0, len(numbers), 500):
+        chunk = numbers[start : start + 500]
+        taken = Certificate.objects.filter(number__in=chunk).values_list("number", flat=True).first()
+        if taken:
+            raise Conflict("duplicate", f"证件号已存在：{taken}", "number")
+    return values
+
+
+def do_bulk_issue_certificates(actor: Any, rows: Sequence[CertificateInput]) -> list[Certificate]:
+    """Issue many certificates (seeding, imports): each gets its 发证 event and one audit entry,
+    exactly as `do_issue_certificate` writes them, in one transaction."""
+    require_role_permission(actor, Certificate, roles.ADD)
+    values = _clean_certificate_rows(actor, rows)
+    username = getattr(actor, "username", None) or "system"
+    with transaction.atomic():
+        created = Certificate.objects.bulk_create([Certificate(**v) for v in values], batch_size=1000)
+        CertificateEvent.objects.bulk_create(
+            [CertificateEvent(certificate=c, kind=CertificateEventKind.ISSUED, effective_on=c.issued_on, reason="",
+                              status_after=c.status, expires_on_after=c.expires_on, actor_username=username)
+             for c in created],
+            batch_size=1000,
+        )  # fmt: skip
+        audit.record_many(
+            audit.Change("registry.certificate_issue", "registry.certificate", str(c.pk), after=audit.snapshot(c),
+                         actor=actor)
+            for c in created
+        )  # fmt: skip
+    return created
