@@ -15,8 +15,10 @@ from django.utils import timezone
 
 from zhifa.accounts.models import ApiToken, User, hash_token
 from zhifa.core import audit, roles
+from zhifa.core.actions import is_system
 from zhifa.core.errors import ActionError, Conflict, NotFound, PermissionDenied
 from zhifa.core.roles import AGENCY_ROLES, REGION_ROLES, Role
+from zhifa.registry.models import Officer
 
 
 @dataclass(frozen=True)
@@ -134,6 +136,8 @@ def _check_password(password: str, user: User) -> None:
 
 
 def _require_user_admin(actor: Any) -> None:
+    if is_system(actor):  # seeding and maintenance commands act as the system (actor None)
+        return
     if not roles.allowed(getattr(actor, "role", None), roles.USER, roles.CHANGE):
         raise PermissionDenied("只有系统管理员可以管理账号")
 
@@ -194,3 +198,29 @@ def do_unlock_user(actor: Any, user_id: int) -> None:
         user.save(update_fields=["failed_logins", "locked_until"])
         audit.record(audit.Change("accounts.user_unlock", "accounts.user", str(user.pk), before=before,
                                   after=audit.snapshot(user), actor=actor))  # fmt: skip
+
+
+def do_link_officer(actor: Any, user_id: int, officer_id: int | None) -> User:
+    """Tie an agency login to the officer it acts as (None unties it). The officer must work for
+    the user's own agency and may back only one login, so what the login signs is attributed
+    to one certified person."""
+    _require_user_admin(actor)
+    with transaction.atomic():
+        user = User.objects.select_for_update().filter(pk=user_id).first()
+        if user is None:
+            raise NotFound()
+        officer = None
+        if officer_id is not None:
+            officer = Officer.objects.filter(pk=officer_id).first()
+            if officer is None:
+                raise ActionError("unknown_officer", "执法人员不存在", "officer_id")
+            if user.role not in AGENCY_ROLES or officer.agency_id != user.agency_id:
+                raise ActionError("invalid_reference", "只能关联本单位的执法人员", "officer_id")
+            if User.objects.filter(officer=officer).exclude(pk=user.pk).exists():
+                raise Conflict("duplicate", "该执法人员已关联其他账号", "officer_id")
+        before = audit.snapshot(user)
+        user.officer = officer
+        user.save(update_fields=["officer"])
+        audit.record(audit.Change("accounts.user_link_officer", "accounts.user", str(user.pk), before=before,
+                                  after=audit.snapshot(user), actor=actor))  # fmt: skip
+    return user
