@@ -8,6 +8,7 @@ urlpatterns = [
     path("login/", core_views.login_view, name="login"),
     path("logout/", core_views.logout_view, name="logout"),
     path("audit/", core_views.audit_list, name="audit_list"),
+    path("audit/<int:seq>/", core_views.audit_detail, name="audit_detail"),
     path("healthz", core_views.healthz, name="healthz"),
     path("registry/", include("zhifa.registry.urls")),
     path("accounts/", include("zhifa.accounts.urls")),
