@@ -135,3 +135,16 @@ def test_token_create_command_prints_a_usable_token(capsys, client, users):
     call_command("token_create", users[Role.SUPERVISOR].username)
     raw = capsys.readouterr().out.strip()
     assert client.get("/api/v1/agencies", headers={"Authorization": f"Bearer {raw}"}).status_code == 200
+
+
+def test_user_placement_must_name_existing_region_and_agency(users):
+    sysadmin = users[Role.SYSADMIN]
+    with pytest.raises(ActionError) as bad_region:
+        actions.do_create_user(sysadmin, actions.UserInput(username="sup-x", role=Role.SUPERVISOR, region_id="339999"),
+                               "Strong-Pass-2026")  # fmt: skip
+    assert (bad_region.value.code, bad_region.value.field) == ("unknown_region", "region_code")
+    with pytest.raises(ActionError) as bad_agency:
+        actions.do_create_user(sysadmin, actions.UserInput(username="off-x", role=Role.OFFICER, agency_id=987654),
+                               "Strong-Pass-2026")  # fmt: skip
+    assert (bad_agency.value.code, bad_agency.value.field) == ("unknown_agency", "agency_code")
+    assert not User.objects.filter(username__in=["sup-x", "off-x"]).exists()

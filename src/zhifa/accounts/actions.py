@@ -17,8 +17,9 @@ from zhifa.accounts.models import ApiToken, User, hash_token
 from zhifa.core import audit, roles
 from zhifa.core.actions import is_system
 from zhifa.core.errors import ActionError, Conflict, NotFound, PermissionDenied
+from zhifa.core.models import Region
 from zhifa.core.roles import AGENCY_ROLES, REGION_ROLES, Role
-from zhifa.registry.models import Officer
+from zhifa.registry.models import Agency, Officer
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,10 @@ def _check_user_placement(data: UserInput) -> None:
         raise ActionError("required", "执法单位角色必须选择所属单位", "agency_code")
     if (data.role in REGION_ROLES or data.role == Role.SYSADMIN) and not data.region_id:
         raise ActionError("required", "该角色必须选择管辖区划", "region_code")
+    if data.region_id and not Region.objects.filter(code=data.region_id).exists():
+        raise ActionError("unknown_region", f"行政区划代码不存在：{data.region_id}", "region_code")
+    if data.agency_id and not Agency.objects.filter(pk=data.agency_id).exists():
+        raise ActionError("unknown_agency", "执法主体不存在", "agency_code")
 
 
 def _check_password(password: str, user: User) -> None:
