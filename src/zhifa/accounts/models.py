@@ -78,5 +78,8 @@ class ApiToken(models.Model):
         verbose_name = _("API令牌")
         verbose_name_plural = _("API令牌")
 
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user_id})"
+
     def is_usable(self) -> bool:
         return not self.revoked and (self.expires_at is None or self.expires_at > timezone.now())

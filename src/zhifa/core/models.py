@@ -98,3 +98,6 @@ class AuditChainHead(models.Model):
 
     class Meta:
         db_table = "audit_chain_head"
+
+    def __str__(self) -> str:
+        return f"head #{self.seq}"

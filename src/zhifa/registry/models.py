@@ -183,6 +183,9 @@ class CertificateEvent(models.Model):
         verbose_name_plural = _("证件变更记录")
         ordering = ["certificate_id", "recorded_at", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.certificate_id} {self.kind} {self.effective_on}"
+
 
 class EntityKind(models.TextChoices):
     ENTERPRISE = "enterprise", _("单位")
