@@ -85,16 +85,20 @@ def _print_audit(label: str, r: dict[str, Any]) -> None:
     print(
         f"  写入（record_many，每批 {r['batch']:,} 条）  {r['write_seconds']:8.1f} 秒  {r['write_rate']:>12,.0f} 条/秒"
     )
-    print(f"  verify_chain()                      {r['verify_seconds']:8.2f} 秒  {r['verify_rate']:>12,.0f} 条/秒"
-          f"  目标 < {VERIFY_TARGET_SECONDS:.0f} 秒：{verdict}")  # fmt: skip
+    print(
+        f"  verify_chain()                      {r['verify_seconds']:8.2f} 秒  {r['verify_rate']:>12,.0f} 条/秒"
+        f"  目标 < {VERIFY_TARGET_SECONDS:.0f} 秒：{verdict}"
+    )
     print(
         f"  基线：内存中 SHA-256（同样载荷）      {r['sha256_seconds']:8.2f} 秒  {r['sha256_rate']:>12,.0f} 条/秒"
     )
     print(
         f"  对照：内存中 entry_digest（JSON+SHA） {r['digest_seconds']:8.2f} 秒  {r['digest_rate']:>12,.0f} 条/秒"
     )
-    print(f"  verify / 纯 SHA-256 = {r['verify_seconds'] / r['sha256_seconds']:.1f} 倍；"
-          f"平均载荷 {r['payload_bytes']:,.0f} 字节；数据库 {r['database_mb']:,.0f} MB")  # fmt: skip
+    print(
+        f"  verify / 纯 SHA-256 = {r['verify_seconds'] / r['sha256_seconds']:.1f} 倍；"
+        f"平均载荷 {r['payload_bytes']:,.0f} 字节；数据库 {r['database_mb']:,.0f} MB"
+    )
 
 
 def _print_demo(r: dict[str, Any]) -> None:
@@ -171,11 +175,17 @@ def audit_benchmark(entries: int, batch: int = 50_000) -> dict[str, Any]:
         raise SystemExit(f"verify_chain failed: {result}")
     baseline = hashing_baselines()
     return {
-        "entries": entries, "batch": batch, "write_seconds": write_seconds, "write_rate": entries / write_seconds,
-        "verify_seconds": verify_seconds, "verify_rate": entries / verify_seconds, **baseline,
-        "sha256_rate": entries / baseline["sha256_seconds"], "digest_rate": entries / baseline["digest_seconds"],
+        "entries": entries,
+        "batch": batch,
+        "write_seconds": write_seconds,
+        "write_rate": entries / write_seconds,
+        "verify_seconds": verify_seconds,
+        "verify_rate": entries / verify_seconds,
+        **baseline,
+        "sha256_rate": entries / baseline["sha256_seconds"],
+        "digest_rate": entries / baseline["digest_seconds"],
         "database_mb": database_megabytes(),
-    }  # fmt: skip
+    }
 
 
 def write_entries(total: int, batch: int) -> None:
@@ -223,26 +233,51 @@ def change_stream() -> Iterator[Any]:
         moment += dt.timedelta(microseconds=rng.randrange(1, 400_000))
         actor = rng.choice(actors)
         if rng.random() < 0.05:
-            yield audit.Change("accounts.login", "accounts.user", str(actor.pk), after={"failed_logins": 0,
-                               "locked_until": None}, actor=actor, occurred_at=moment)  # fmt: skip
+            yield audit.Change(
+                "accounts.login",
+                "accounts.user",
+                str(actor.pk),
+                after={"failed_logins": 0, "locked_until": None},
+                actor=actor,
+                occurred_at=moment,
+            )
             continue
         snapshot = {
-            "id": serial, "kind": "enterprise", "name": f"湖州{rng.choice(words)}{rng.choice(trades)}有限公司",
-            "credit_code": f"913305{rng.randrange(10**11, 10**12)}", "id_number": None,
+            "id": serial,
+            "kind": "enterprise",
+            "name": f"湖州{rng.choice(words)}{rng.choice(trades)}有限公司",
+            "credit_code": f"913305{rng.randrange(10**11, 10**12)}",
+            "id_number": None,
             "legal_representative": rng.choice(("沈伟", "王芳", "钱建国", "姚晓红")),
             "region_id": f"330502{rng.randrange(1, 14):03d}",
             "address": f"湖州市吴兴区{rng.choice(streets)}人民路{rng.randrange(1, 900)}号",
-            "industry": rng.choice("CFHEG"), "phone": f"0572-{rng.randrange(2000000, 8999999)}",
-            "latitude": f"{30.8 + rng.random() / 10:.6f}", "longitude": f"{120.0 + rng.random() / 10:.6f}",
-            "created_at": moment.isoformat(), "updated_at": moment.isoformat(),
-        }  # fmt: skip
+            "industry": rng.choice("CFHEG"),
+            "phone": f"0572-{rng.randrange(2000000, 8999999)}",
+            "latitude": f"{30.8 + rng.random() / 10:.6f}",
+            "longitude": f"{120.0 + rng.random() / 10:.6f}",
+            "created_at": moment.isoformat(),
+            "updated_at": moment.isoformat(),
+        }
         if rng.random() < 0.6:
-            yield audit.Change("registry.entity_create", "registry.entity", str(serial), after=snapshot,
-                               actor=actor, occurred_at=moment)  # fmt: skip
+            yield audit.Change(
+                "registry.entity_create",
+                "registry.entity",
+                str(serial),
+                after=snapshot,
+                actor=actor,
+                occurred_at=moment,
+            )
         else:
             after = {**snapshot, "phone": f"0572-{rng.randrange(2000000, 8999999)}"}
-            yield audit.Change("registry.entity_update", "registry.entity", str(serial), before=snapshot,
-                               after=after, actor=actor, occurred_at=moment)  # fmt: skip
+            yield audit.Change(
+                "registry.entity_update",
+                "registry.entity",
+                str(serial),
+                before=snapshot,
+                after=after,
+                actor=actor,
+                occurred_at=moment,
+            )
 
 
 def hashing_baselines(chunk: int = 100_000) -> dict[str, float]:
@@ -313,11 +348,19 @@ def demo_benchmark() -> dict[str, Any]:
     for seeder in seeding.ordered():
         _, seeders[seeder.name] = _timed(lambda s=seeder: seeding.run_once(s))
     verified = verify_chain()
-    counts = (f"执法主体 {Agency.objects.count()}，执法人员 {Officer.objects.count()}，"
-              f"执法证件 {Certificate.objects.count()}，行政相对人 {Entity.objects.count()}")  # fmt: skip
-    return {"database": connection.vendor, "migrate_seconds": migrate_seconds, "seeders": seeders,
-            "seed_seconds": sum(seeders.values()), "counts": counts, "audit_entries": verified.count,
-            "audit_ok": verified.ok}  # fmt: skip
+    counts = (
+        f"执法主体 {Agency.objects.count()}，执法人员 {Officer.objects.count()}，"
+        f"执法证件 {Certificate.objects.count()}，行政相对人 {Entity.objects.count()}"
+    )
+    return {
+        "database": connection.vendor,
+        "migrate_seconds": migrate_seconds,
+        "seeders": seeders,
+        "seed_seconds": sum(seeders.values()),
+        "counts": counts,
+        "audit_entries": verified.count,
+        "audit_ok": verified.ok,
+    }
 
 
 if __name__ == "__main__":

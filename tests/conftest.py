@@ -42,18 +42,34 @@ class City:
 
 
 def _agency(name: str, region: str, domains: list[str], supervising: Agency | None = None) -> Agency:
-    return actions.do_create_agency(None, actions.AgencyInput(
-        code=make_credit_code(region), name=name, kind="statutory", region_code=region, domain_codes=domains,
-        supervising_agency_code=supervising.code if supervising else None))  # fmt: skip
+    return actions.do_create_agency(
+        None,
+        actions.AgencyInput(
+            code=make_credit_code(region),
+            name=name,
+            kind="statutory",
+            region_code=region,
+            domain_codes=domains,
+            supervising_agency_code=supervising.code if supervising else None,
+        ),
+    )
 
 
 def _officer(agency: Agency, name: str) -> Officer:
     officer = actions.do_create_officer(
-        None, actions.OfficerInput(name=name, id_number=make_id_number(agency.region_id), agency_code=agency.code)
+        None,
+        actions.OfficerInput(name=name, id_number=make_id_number(agency.region_id), agency_code=agency.code),
     )
-    actions.do_issue_certificate(None, actions.CertificateInput(
-        number=f"33{next(_serial):08d}", officer_id=officer.pk, domain_code=agency.domains.first().code,
-        issued_on=dt.date(2024, 1, 1), expires_on=dt.date(2030, 1, 1)))  # fmt: skip
+    actions.do_issue_certificate(
+        None,
+        actions.CertificateInput(
+            number=f"33{next(_serial):08d}",
+            officer_id=officer.pk,
+            domain_code=agency.domains.first().code,
+            issued_on=dt.date(2024, 1, 1),
+            expires_on=dt.date(2030, 1, 1),
+        ),
+    )
     return officer
 
 
@@ -64,12 +80,19 @@ def city(db) -> City:
     ecology_nanxun = _agency("湖州市生态环境局南浔分局", "330503", ["ecology_environment"])
     other_city = _agency("杭州市市场监督管理局", "330100", ["market_regulation"])
     return City(
-        market_city, market_wuxing, ecology_nanxun, other_city,
-        _officer(market_city, "张伟"), _officer(market_wuxing, "李娜"), _officer(other_city, "王芳"),
-    )  # fmt: skip
+        market_city,
+        market_wuxing,
+        ecology_nanxun,
+        other_city,
+        _officer(market_city, "张伟"),
+        _officer(market_wuxing, "李娜"),
+        _officer(other_city, "王芳"),
+    )
 
 
-def make_user(role: str, agency: Agency | None = None, region: str | None = None, username: str | None = None) -> User:
+def make_user(
+    role: str, agency: Agency | None = None, region: str | None = None, username: str | None = None
+) -> User:
     user = User(username=username or f"{role}-{next(_serial)}", role=role, agency=agency, region_id=region)
     user.set_password(PASSWORD)
     user.save()
@@ -105,7 +128,9 @@ class ApiClient:
         return self.client.post(f"/api/v1{path}", body, content_type="application/json", headers=self.headers)
 
     def patch(self, path: str, body: dict):
-        return self.client.patch(f"/api/v1{path}", body, content_type="application/json", headers=self.headers)
+        return self.client.patch(
+            f"/api/v1{path}", body, content_type="application/json", headers=self.headers
+        )
 
 
 @pytest.fixture

@@ -21,8 +21,9 @@ pytestmark = pytest.mark.django_db
 
 
 def token_request(client: Client, username: str, password: str):
-    return client.post("/api/v1/auth/token", {"username": username, "password": password},
-                       content_type="application/json")  # fmt: skip
+    return client.post(
+        "/api/v1/auth/token", {"username": username, "password": password}, content_type="application/json"
+    )
 
 
 def test_token_endpoint_returns_a_working_bearer_token(client, users):
@@ -31,7 +32,9 @@ def test_token_endpoint_returns_a_working_bearer_token(client, users):
     assert response.status_code == 200
     token = response.json()["token"]
     me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
-    assert me.status_code == 200 and me.json()["role"] == "supervisor" and me.json()["region_code"] == "330500"
+    assert (
+        me.status_code == 200 and me.json()["role"] == "supervisor" and me.json()["region_code"] == "330500"
+    )
     stored = ApiToken.objects.get(user=user)
     assert stored.token_hash != token and token not in stored.token_hash  # only the hash is kept
 
@@ -46,7 +49,9 @@ def test_five_failures_lock_the_account_for_web_and_api(client, users):
     user = users[Role.OFFICER]
     for _ in range(settings.ZHIFA_LOCKOUT_THRESHOLD - 1):
         assert token_request(client, user.username, "wrong").status_code == 401
-    fifth = client.post("/login/", {"username": user.username, "password": "wrong"})  # the web form counts too
+    fifth = client.post(
+        "/login/", {"username": user.username, "password": "wrong"}
+    )  # the web form counts too
     assert "锁定" in fifth.content.decode()
     locked = token_request(client, user.username, PASSWORD)  # right password, still refused
     assert locked.status_code == 423 and locked.json()["code"] == "locked"
@@ -82,7 +87,9 @@ def test_logins_and_failures_are_audited(client, users):
     token_request(client, user.username, "wrong")
     token_request(client, user.username, PASSWORD)
     token_request(client, "nobody-here", "x")
-    trail = list(AuditEntry.objects.filter(object_type="accounts.user").values_list("action", "outcome", "object_id"))
+    trail = list(
+        AuditEntry.objects.filter(object_type="accounts.user").values_list("action", "outcome", "object_id")
+    )
     assert ("accounts.login_failed", "failure", str(user.pk)) in trail
     assert ("accounts.login", "success", str(user.pk)) in trail
     assert ("accounts.login_failed", "failure", "nobody-here") in trail
@@ -123,7 +130,9 @@ def test_only_the_sysadmin_creates_users_and_passwords_are_validated(users, city
         actions.do_create_user(users[Role.SYSADMIN], data, "12345678")
     assert weak.value.field == "password"
     with pytest.raises(ActionError) as unplaced:
-        actions.do_create_user(users[Role.SYSADMIN], actions.UserInput(username="x", role=Role.OFFICER), "Strong-Pass-2026")
+        actions.do_create_user(
+            users[Role.SYSADMIN], actions.UserInput(username="x", role=Role.OFFICER), "Strong-Pass-2026"
+        )
     assert unplaced.value.field == "agency_code"
     created = actions.do_create_user(users[Role.SYSADMIN], data, "Another-Strong-Pass-1")
     assert created.check_password("Another-Strong-Pass-1")
@@ -140,11 +149,17 @@ def test_token_create_command_prints_a_usable_token(capsys, client, users):
 def test_user_placement_must_name_existing_region_and_agency(users):
     sysadmin = users[Role.SYSADMIN]
     with pytest.raises(ActionError) as bad_region:
-        actions.do_create_user(sysadmin, actions.UserInput(username="sup-x", role=Role.SUPERVISOR, region_id="339999"),
-                               "Strong-Pass-2026")  # fmt: skip
+        actions.do_create_user(
+            sysadmin,
+            actions.UserInput(username="sup-x", role=Role.SUPERVISOR, region_id="339999"),
+            "Strong-Pass-2026",
+        )
     assert (bad_region.value.code, bad_region.value.field) == ("unknown_region", "region_code")
     with pytest.raises(ActionError) as bad_agency:
-        actions.do_create_user(sysadmin, actions.UserInput(username="off-x", role=Role.OFFICER, agency_id=987654),
-                               "Strong-Pass-2026")  # fmt: skip
+        actions.do_create_user(
+            sysadmin,
+            actions.UserInput(username="off-x", role=Role.OFFICER, agency_id=987654),
+            "Strong-Pass-2026",
+        )
     assert (bad_agency.value.code, bad_agency.value.field) == ("unknown_agency", "agency_code")
     assert not User.objects.filter(username__in=["sup-x", "off-x"]).exists()

@@ -1,15 +1,16 @@
 from __future__ import annotations
 
+import itertools
 import json
 
 import pytest
 from django.core.management import call_command
 from django.db import connection, transaction
 
+from tests.conftest import make_credit_code, make_id_number
 from zhifa.core import audit
 from zhifa.core.models import AuditChainHead, AuditEntry
 from zhifa.registry import actions
-from tests.conftest import make_credit_code, make_id_number
 
 pytestmark = pytest.mark.django_db
 
@@ -17,7 +18,9 @@ pytestmark = pytest.mark.django_db
 def _write(n: int) -> None:
     with transaction.atomic():
         audit.record_many(
-            audit.Change("test.write", "test.object", str(i), before={"n": i}, after={"n": i + 1, "名称": "某某"})
+            audit.Change(
+                "test.write", "test.object", str(i), before={"n": i}, after={"n": i + 1, "名称": "某某"}
+            )
             for i in range(n)
         )
 
@@ -37,7 +40,7 @@ def test_entries_are_chained_and_verify():
     entries = list(AuditEntry.objects.order_by("seq"))
     assert [e.seq for e in entries] == [1, 2, 3, 4, 5]
     assert entries[0].prev_hash == audit.GENESIS_HASH
-    assert all(b.prev_hash == a.hash for a, b in zip(entries, entries[1:], strict=False))
+    assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(entries))
     assert {e.algorithm for e in entries} == {"sha256"}
     result = audit.verify_chain()
     assert result.ok and result.count == 5
@@ -90,19 +93,32 @@ def test_recomputed_forgery_of_one_row_is_still_found_at_the_next():
     values = [getattr(row, c) for c in audit.CHAINED_COLUMNS]
     values[audit.CHAINED_COLUMNS.index("after")] = json.dumps({"forged": True})
     forged_hash = audit.entry_digest(tuple(values))
-    _raw("UPDATE audit_entry SET after = %s, hash = %s WHERE seq = 2",
-         [values[audit.CHAINED_COLUMNS.index("after")], forged_hash])
+    _raw(
+        "UPDATE audit_entry SET after = %s, hash = %s WHERE seq = 2",
+        [values[audit.CHAINED_COLUMNS.index("after")], forged_hash],
+    )
     result = audit.verify_chain()
     assert not result.ok and result.seq == 3
 
 
 def test_application_writes_one_entry_per_action_in_the_same_transaction(city):
     before = AuditEntry.objects.count()
-    entity = actions.do_create_entity(None, actions.EntityInput(
-        kind="enterprise", name="湖州测试食品有限公司", region_code="330502", credit_code=make_credit_code("330502", "91")))  # fmt: skip
+    entity = actions.do_create_entity(
+        None,
+        actions.EntityInput(
+            kind="enterprise",
+            name="湖州测试食品有限公司",
+            region_code="330502",
+            credit_code=make_credit_code("330502", "91"),
+        ),
+    )
     new = list(AuditEntry.objects.filter(seq__gt=before))
     assert len(new) == 1
-    assert (new[0].action, new[0].object_type, new[0].object_id) == ("registry.entity_create", "registry.entity", str(entity.pk))
+    assert (new[0].action, new[0].object_type, new[0].object_id) == (
+        "registry.entity_create",
+        "registry.entity",
+        str(entity.pk),
+    )
     assert json.loads(new[0].after)["name"] == "湖州测试食品有限公司"
     assert new[0].actor_username == "system"
 
@@ -112,7 +128,9 @@ def test_failed_action_leaves_no_entry_and_no_change(city):
     with pytest.raises(actions.ActionError):
         good = make_id_number()
         bad = good[:17] + ("0" if good[17] != "0" else "1")
-        actions.do_create_officer(None, actions.OfficerInput(name="赵六", id_number=bad, agency_code=city.market_city.code))
+        actions.do_create_officer(
+            None, actions.OfficerInput(name="赵六", id_number=bad, agency_code=city.market_city.code)
+        )
     assert AuditEntry.objects.count() == count
 
 

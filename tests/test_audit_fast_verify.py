@@ -52,9 +52,12 @@ def test_entry_digest_matches_the_reference_for_any_values():
     rng = random.Random(3)
     alphabet = "".join(NASTY) + "abcXYZ0123"
     for _ in range(500):
-        values = [rng.randrange(1, 10**12), dt.datetime(2025, 1, 1, tzinfo=dt.UTC) + dt.timedelta(microseconds=rng.randrange(10**13)),
-                  rng.choice([None, rng.randrange(10**9)]),
-                  *("".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 40))) for _ in range(13))]  # fmt: skip
+        values = [
+            rng.randrange(1, 10**12),
+            dt.datetime(2025, 1, 1, tzinfo=dt.UTC) + dt.timedelta(microseconds=rng.randrange(10**13)),
+            rng.choice([None, rng.randrange(10**9)]),
+            *("".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 40))) for _ in range(13)),
+        ]
         assert audit.entry_digest(tuple(values)) == reference_digest(values)
     odd = [
         True,
@@ -66,21 +69,32 @@ def test_entry_digest_matches_the_reference_for_any_values():
     assert audit.entry_digest(tuple(odd)) == reference_digest(odd)
 
 
-@pytest.mark.parametrize("moment", [
-    dt.datetime(2025, 3, 4, 5, 6, 7, 890123, tzinfo=dt.UTC),
-    dt.datetime(2025, 3, 4, 5, 6, 7, tzinfo=dt.UTC),
-    dt.datetime(2025, 3, 4, 13, 6, 7, 5, tzinfo=zoneinfo.ZoneInfo("Asia/Shanghai")),
-    dt.datetime(999, 12, 31, 23, 59, 59, tzinfo=dt.UTC),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "moment",
+    [
+        dt.datetime(2025, 3, 4, 5, 6, 7, 890123, tzinfo=dt.UTC),
+        dt.datetime(2025, 3, 4, 5, 6, 7, tzinfo=dt.UTC),
+        dt.datetime(2025, 3, 4, 13, 6, 7, 5, tzinfo=zoneinfo.ZoneInfo("Asia/Shanghai")),
+        dt.datetime(999, 12, 31, 23, 59, 59, tzinfo=dt.UTC),
+    ],
+)
 def test_utc_text_is_format_time(moment):
     assert audit.utc_text(moment) == audit.format_time(moment)
 
 
 def test_nasty_content_and_whole_second_times_verify():
     base = dt.datetime(2025, 6, 1, 8, 0, 0, tzinfo=dt.UTC)
-    changes = [audit.Change("test.nasty", "test.object", text[:60] or "-", before={"v": text}, after={text: [text]},
-                            occurred_at=base + dt.timedelta(seconds=i))  # whole seconds: stored without fraction
-               for i, text in enumerate(NASTY * 3)]  # fmt: skip
+    changes = [
+        audit.Change(
+            "test.nasty",
+            "test.object",
+            text[:60] or "-",
+            before={"v": text},
+            after={text: [text]},
+            occurred_at=base + dt.timedelta(seconds=i),
+        )  # whole seconds: stored without fraction
+        for i, text in enumerate(NASTY * 3)
+    ]
     _write(changes)
     rows = AuditEntry.objects.order_by("seq").values_list("hash", *audit.CHAINED_COLUMNS)
     assert all(reference_digest(list(values)) == stored for stored, *values in rows)

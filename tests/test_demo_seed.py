@@ -27,7 +27,7 @@ from zhifa.registry.models import (
     EntityKind,
     Officer,
     OfficerRole,
-)  # fmt: skip
+)
 from zhifa.registry.seed import Draw, demo_size, org_code_check_char
 
 
@@ -137,11 +137,18 @@ def test_logins_file_lists_one_login_per_role_that_really_logs_in(demo, data_dir
 
 def test_every_seeded_record_is_audited_and_the_chain_verifies(demo):
     assert verify_chain().ok
-    for model, object_type in ((Agency, "registry.agency"), (Officer, "registry.officer"),
-                               (Certificate, "registry.certificate"), (Entity, "registry.entity"),
-                               (User, "accounts.user")):  # fmt: skip
-        created = set(AuditEntry.objects.filter(object_type=object_type, action__endswith="_create")
-                      .values_list("object_id", flat=True))  # fmt: skip
+    for model, object_type in (
+        (Agency, "registry.agency"),
+        (Officer, "registry.officer"),
+        (Certificate, "registry.certificate"),
+        (Entity, "registry.entity"),
+        (User, "accounts.user"),
+    ):
+        created = set(
+            AuditEntry.objects.filter(object_type=object_type, action__endswith="_create").values_list(
+                "object_id", flat=True
+            )
+        )
         if model is Certificate:
             created = set(
                 AuditEntry.objects.filter(action="registry.certificate_issue").values_list(

@@ -6,12 +6,20 @@ import pytest
 from stdnum.cn import ric, uscc
 
 from zhifa.core.identifiers import (
-    USCC_ALPHABET, mask_id_number, mask_phone, ric_check_char, ric_problem, uscc_check_char, uscc_problem,
-)  # fmt: skip
+    USCC_ALPHABET,
+    mask_id_number,
+    mask_phone,
+    ric_check_char,
+    ric_problem,
+    uscc_check_char,
+    uscc_problem,
+)
 
 
 def random_uscc(rng: random.Random) -> str:
-    body = rng.choice("19") + rng.choice("123") + "330502" + "".join(rng.choice(USCC_ALPHABET) for _ in range(9))
+    body = (
+        rng.choice("19") + rng.choice("123") + "330502" + "".join(rng.choice(USCC_ALPHABET) for _ in range(9))
+    )
     return body + uscc_check_char(body)
 
 

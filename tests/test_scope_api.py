@@ -62,8 +62,15 @@ def test_auditor_reads_the_trail_and_nothing_else(api_as, city):
     assert api.get("/agencies").status_code == 403
     assert api.get("/officers").status_code == 403
     assert api.get(f"/agencies/{city.market_city.code}").status_code == 403
-    created = api.post("/entities", {"kind": "enterprise", "name": "审计员不能建", "region_code": "330502",
-                                     "credit_code": make_credit_code("330502", "91")})  # fmt: skip
+    created = api.post(
+        "/entities",
+        {
+            "kind": "enterprise",
+            "name": "审计员不能建",
+            "region_code": "330502",
+            "credit_code": make_credit_code("330502", "91"),
+        },
+    )
     assert created.status_code == 403
     assert created.json()["code"] == "permission_denied"
     assert not Entity.objects.filter(name="审计员不能建").exists()
@@ -85,19 +92,32 @@ def test_every_business_role_is_refused_the_audit_trail(api_as):
 def test_wrong_credit_code_check_digit_is_422_naming_the_field(api_as):
     good = make_credit_code("330502", "91")
     bad = good[:17] + ("0" if good[17] != "0" else "1")
-    response = api_as(Role.OFFICER).post("/entities", {
-        "kind": "enterprise", "name": "湖州某某餐饮有限公司", "region_code": "330502", "credit_code": bad})  # fmt: skip
+    response = api_as(Role.OFFICER).post(
+        "/entities",
+        {"kind": "enterprise", "name": "湖州某某餐饮有限公司", "region_code": "330502", "credit_code": bad},
+    )
     assert response.status_code == 422
-    assert response.json() == {"code": "invalid_check_digit", "message": "统一社会信用代码校验位错误",
-                               "field": "credit_code"}  # fmt: skip
+    assert response.json() == {
+        "code": "invalid_check_digit",
+        "message": "统一社会信用代码校验位错误",
+        "field": "credit_code",
+    }
     assert not Entity.objects.filter(name="湖州某某餐饮有限公司").exists()
 
 
 def test_entity_created_through_the_api_is_audited_and_named_by_codes(api_as, users):
     api = api_as(Role.OFFICER)
     code = make_credit_code("330502", "91")
-    response = api.post("/entities", {"kind": "enterprise", "name": "湖州某某超市", "region_code": "330502001",
-                                      "credit_code": code, "industry": "F"})  # fmt: skip
+    response = api.post(
+        "/entities",
+        {
+            "kind": "enterprise",
+            "name": "湖州某某超市",
+            "region_code": "330502001",
+            "credit_code": code,
+            "industry": "F",
+        },
+    )
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["credit_code"] == code and body["region_code"] == "330502001"
@@ -109,18 +129,30 @@ def test_entity_created_through_the_api_is_audited_and_named_by_codes(api_as, us
 
 def test_entities_outside_the_region_cannot_be_created_or_read(api_as, city):
     api = api_as(Role.OFFICER)  # city market bureau: 湖州市
-    response = api.post("/entities", {"kind": "enterprise", "name": "杭州某某公司", "region_code": "330102",
-                                      "credit_code": make_credit_code("330102", "91")})  # fmt: skip
+    response = api.post(
+        "/entities",
+        {
+            "kind": "enterprise",
+            "name": "杭州某某公司",
+            "region_code": "330102",
+            "credit_code": make_credit_code("330102", "91"),
+        },
+    )
     assert response.status_code == 403 and response.json()["field"] == "region_code"
-    outside = Entity.objects.create(kind="enterprise", name="杭州外地公司", region_id="330102",
-                                    credit_code=make_credit_code("330102", "91"))  # fmt: skip
+    outside = Entity.objects.create(
+        kind="enterprise",
+        name="杭州外地公司",
+        region_id="330102",
+        credit_code=make_credit_code("330102", "91"),
+    )
     assert api.get(f"/entities/{outside.pk}").status_code == 404
     assert outside.pk not in {e["id"] for e in api.get("/entities", limit=500).json()["items"]}
 
 
 def test_personal_identifiers_are_masked_for_roles_that_do_not_need_them(api_as, city):
-    person = Entity.objects.create(kind="person", name="陈某", region_id="330502", id_number=make_id_number(),
-                                   phone="13905721234")  # fmt: skip
+    person = Entity.objects.create(
+        kind="person", name="陈某", region_id="330502", id_number=make_id_number(), phone="13905721234"
+    )
     seen_by_officer = api_as(Role.OFFICER).get(f"/entities/{person.pk}").json()
     seen_by_supervisor = api_as(Role.SUPERVISOR).get(f"/entities/{person.pk}").json()
     assert seen_by_officer["id_number"] == person.id_number
@@ -137,7 +169,9 @@ def test_agency_admin_manages_officers_of_its_own_agency_only(api_as, city):
     new = {"name": "周杰", "id_number": make_id_number(), "agency_code": city.market_city.code}
     created = api.post("/officers", new)
     assert created.status_code == 201, created.content
-    elsewhere = api.post("/officers", {**new, "id_number": make_id_number(), "agency_code": city.market_wuxing.code})
+    elsewhere = api.post(
+        "/officers", {**new, "id_number": make_id_number(), "agency_code": city.market_wuxing.code}
+    )
     assert elsewhere.status_code == 422 and elsewhere.json()["field"] == "agency_code"
     assert api.patch(f"/officers/{city.officer_wuxing.pk}", {"phone": "13800000000"}).status_code == 404
     changed = api.patch(f"/officers/{created.json()['id']}", {"phone": "13800000001"})
@@ -152,8 +186,13 @@ def test_officer_may_read_but_not_change_officers(api_as, city):
 
 def test_supervisor_confirms_agencies_in_its_region_only(api_as, city):
     api = api_as(Role.SUPERVISOR)
-    body = {"code": make_credit_code("330521"), "name": "德清县综合行政执法局", "kind": "statutory",
-            "region_code": "330521", "domain_codes": ["urban_management"]}  # fmt: skip
+    body = {
+        "code": make_credit_code("330521"),
+        "name": "德清县综合行政执法局",
+        "kind": "statutory",
+        "region_code": "330521",
+        "domain_codes": ["urban_management"],
+    }
     assert api.post("/agencies", body).status_code == 201
     outside = {**body, "code": make_credit_code("330102"), "name": "杭州某局", "region_code": "330102"}
     response = api.post("/agencies", outside)
@@ -175,19 +214,40 @@ def test_bad_input_is_4xx_with_the_envelope(api_as, city):
     missing = api.post("/officers", {"name": "缺身份证"})
     assert missing.status_code == 422
     assert missing.json()["code"] == "invalid" and missing.json()["field"] in {"id_number", "agency_code"}
-    bad_date = api.post("/certificates", {"number": "X1", "officer_id": city.officer_city.pk,
-                                          "domain_code": "market_regulation", "issued_on": "2024-13-01",
-                                          "expires_on": "2029-01-01"})  # fmt: skip
+    bad_date = api.post(
+        "/certificates",
+        {
+            "number": "X1",
+            "officer_id": city.officer_city.pk,
+            "domain_code": "market_regulation",
+            "issued_on": "2024-13-01",
+            "expires_on": "2029-01-01",
+        },
+    )
     assert bad_date.status_code == 422 and bad_date.json()["field"] == "issued_on"
-    order = api.post("/certificates", {"number": "X2", "officer_id": city.officer_city.pk,
-                                       "domain_code": "market_regulation", "issued_on": "2024-01-01",
-                                       "expires_on": "2023-01-01"})  # fmt: skip
-    assert order.status_code == 422 and order.json() == {"code": "invalid_date_order",
-                                                         "message": "有效期至不能早于发证日期", "field": "expires_on"}  # fmt: skip
-    dup = api.post("/officers", {"name": "重复", "id_number": city.officer_city.id_number,
-                                 "agency_code": city.market_city.code})  # fmt: skip
+    order = api.post(
+        "/certificates",
+        {
+            "number": "X2",
+            "officer_id": city.officer_city.pk,
+            "domain_code": "market_regulation",
+            "issued_on": "2024-01-01",
+            "expires_on": "2023-01-01",
+        },
+    )
+    assert order.status_code == 422 and order.json() == {
+        "code": "invalid_date_order",
+        "message": "有效期至不能早于发证日期",
+        "field": "expires_on",
+    }
+    dup = api.post(
+        "/officers",
+        {"name": "重复", "id_number": city.officer_city.id_number, "agency_code": city.market_city.code},
+    )
     assert dup.status_code == 409 and dup.json()["field"] == "id_number"
-    not_json = api.client.post("/api/v1/officers", "{oops", content_type="application/json", headers=api.headers)
+    not_json = api.client.post(
+        "/api/v1/officers", "{oops", content_type="application/json", headers=api.headers
+    )
     assert 400 <= not_json.status_code < 500
 
 
@@ -201,12 +261,16 @@ def test_unauthenticated_requests_are_401(client):
 
 def test_openapi_is_published(client):
     spec = client.get("/api/v1/openapi.json").json()
-    assert {"/api/v1/agencies", "/api/v1/officers", "/api/v1/entities", "/api/v1/auth/token"} <= set(spec["paths"])
+    assert {"/api/v1/agencies", "/api/v1/officers", "/api/v1/entities", "/api/v1/auth/token"} <= set(
+        spec["paths"]
+    )
 
 
 def test_region_subtree_paths_are_consistent(db):
     street = Region.objects.get(code="330502001")
     assert street.path == "330000/330500/330502/330502001/"
     assert street.full_name == "浙江省湖州市吴兴区月河街道"
-    assert Region.objects.filter(level="street", path__startswith="330500/").count() == 0  # paths start at province
+    assert (
+        Region.objects.filter(level="street", path__startswith="330500/").count() == 0
+    )  # paths start at province
     assert Region.objects.filter(path__startswith="330000/330500/", level="county").count() == 5

@@ -47,7 +47,9 @@ api = NinjaAPI(
 )
 
 
-def error_response(request: HttpRequest, status: int, code: str, message: str, field: str | None = None) -> HttpResponse:
+def error_response(
+    request: HttpRequest, status: int, code: str, message: str, field: str | None = None
+) -> HttpResponse:
     return api.create_response(request, {"code": code, "message": message, "field": field}, status=status)
 
 
@@ -57,7 +59,11 @@ def on_action_error(request: HttpRequest, exc: ActionError) -> HttpResponse:
 
 
 def _field_from_location(loc: list[Any]) -> str | None:
-    names = [str(p) for p in loc if p not in ("body", "query", "path", "payload", "data", "form") and not isinstance(p, int)]
+    names = [
+        str(p)
+        for p in loc
+        if p not in ("body", "query", "path", "payload", "data", "form") and not isinstance(p, int)
+    ]
     return names[-1] if names else None
 
 
@@ -82,7 +88,13 @@ def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRe
 
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    codes = {400: "bad_request", 401: "not_authenticated", 403: "permission_denied", 404: "not_found", 405: "method_not_allowed"}
+    codes = {
+        400: "bad_request",
+        401: "not_authenticated",
+        403: "permission_denied",
+        404: "not_found",
+        405: "method_not_allowed",
+    }
     return error_response(request, exc.status_code, codes.get(exc.status_code, "error"), str(exc.message))
 
 

@@ -1,10 +1,10 @@
 """The `zhifa` console script.
 
-    zhifa demo [--no-serve] [--host H] [--port P]   migrate, seed the demo city once, serve
-    zhifa serve [--host H] [--port P] [--workers N] production server (gunicorn)
-    zhifa audit verify                              recompute the audit hash chain
-    zhifa token create USERNAME [--days N]          issue an API bearer token
-    zhifa manage ...                                any Django management command
+zhifa demo [--no-serve] [--host H] [--port P]   migrate, seed the demo city once, serve
+zhifa serve [--host H] [--port P] [--workers N] production server (gunicorn)
+zhifa audit verify                              recompute the audit hash chain
+zhifa token create USERNAME [--days N]          issue an API bearer token
+zhifa manage ...                                any Django management command
 """
 
 from __future__ import annotations
@@ -46,10 +46,26 @@ def serve(host: str, port: int, workers: int) -> int:
     from django.conf import settings
 
     bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-    argv = [sys.executable, "-m", "gunicorn", "zhifa.wsgi:application", "--bind", bind,
-            "--workers", str(workers), "--threads", "4", "--timeout", "120",
-            "--access-logfile", "-", "--forwarded-allow-ips", "127.0.0.1",
-            "--worker-tmp-dir", str(settings.DATA_DIR)]  # fmt: skip
+    argv = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "zhifa.wsgi:application",
+        "--bind",
+        bind,
+        "--workers",
+        str(workers),
+        "--threads",
+        "4",
+        "--timeout",
+        "120",
+        "--access-logfile",
+        "-",
+        "--forwarded-allow-ips",
+        "127.0.0.1",
+        "--worker-tmp-dir",
+        str(settings.DATA_DIR),
+    ]
     print(f"zhifa 正在 http://{host}:{port}/ 提供服务（gunicorn，{workers} 个进程）", flush=True)
     os.execv(sys.executable, argv)
     return 0  # pragma: no cover

@@ -82,10 +82,22 @@ def _register_failure(user: User, now: dt.datetime) -> LoginResult:
 
 def _audit_login(user: User | None, username: str, code: str, failed: bool = False) -> None:
     after = {"failed_logins": user.failed_logins, "locked_until": user.locked_until} if user else None
-    action = "accounts.login" if code == "ok" else ("accounts.login_locked" if code == "locked" else "accounts.login_failed")
+    action = (
+        "accounts.login"
+        if code == "ok"
+        else ("accounts.login_locked" if code == "locked" else "accounts.login_failed")
+    )
     actor = user if user is not None else type("Anonymous", (), {"username": username, "pk": None})()
-    audit.record(audit.Change(action=action, object_type="accounts.user", object_id=str(user.pk if user else username),
-                              after=after, outcome="success" if code == "ok" else "failure", actor=actor))  # fmt: skip
+    audit.record(
+        audit.Change(
+            action=action,
+            object_type="accounts.user",
+            object_id=str(user.pk if user else username),
+            after=after,
+            outcome="success" if code == "ok" else "failure",
+            actor=actor,
+        )
+    )
 
 
 def do_create_token(user: User, label: str = "", days: int | None = 90, actor: Any = None) -> str:
@@ -93,18 +105,30 @@ def do_create_token(user: User, label: str = "", days: int | None = 90, actor: A
     raw = secrets.token_urlsafe(32)
     with transaction.atomic():
         token = ApiToken.objects.create(
-            user=user, token_hash=hash_token(raw), prefix=raw[:8], label=label,
+            user=user,
+            token_hash=hash_token(raw),
+            prefix=raw[:8],
+            label=label,
             expires_at=timezone.now() + dt.timedelta(days=days) if days else None,
-        )  # fmt: skip
-        audit.record(audit.Change("accounts.token_create", "accounts.apitoken", str(token.pk),
-                                  after=audit.snapshot(token), actor=actor or user))  # fmt: skip
+        )
+        audit.record(
+            audit.Change(
+                "accounts.token_create",
+                "accounts.apitoken",
+                str(token.pk),
+                after=audit.snapshot(token),
+                actor=actor or user,
+            )
+        )
     return raw
 
 
 def user_for_token(raw: str) -> User | None:
-    token = ApiToken.objects.select_related("user", "user__agency", "user__region").filter(
-        token_hash=hash_token(raw)
-    ).first()
+    token = (
+        ApiToken.objects.select_related("user", "user__agency", "user__region")
+        .filter(token_hash=hash_token(raw))
+        .first()
+    )
     if token is None or not token.is_usable() or not token.user.is_active or token.user.is_locked():
         return None
     return token.user
@@ -153,13 +177,22 @@ def do_create_user(actor: Any, data: UserInput, password: str) -> User:
     if User.objects.filter(username=data.username).exists():
         raise Conflict("duplicate", "用户名已存在", "username")
     with transaction.atomic():
-        user = User(username=data.username, role=data.role, full_name=data.full_name, agency_id=data.agency_id,
-                    region_id=data.region_id, is_active=data.is_active)  # fmt: skip
+        user = User(
+            username=data.username,
+            role=data.role,
+            full_name=data.full_name,
+            agency_id=data.agency_id,
+            region_id=data.region_id,
+            is_active=data.is_active,
+        )
         _check_password(password, user)
         user.set_password(password)
         user.save()
-        audit.record(audit.Change("accounts.user_create", "accounts.user", str(user.pk),
-                                  after=audit.snapshot(user), actor=actor))  # fmt: skip
+        audit.record(
+            audit.Change(
+                "accounts.user_create", "accounts.user", str(user.pk), after=audit.snapshot(user), actor=actor
+            )
+        )
     return user
 
 
@@ -174,8 +207,16 @@ def do_update_user(actor: Any, user_id: int, data: UserInput) -> User:
         user.role, user.full_name, user.agency_id = data.role, data.full_name, data.agency_id
         user.region_id, user.is_active = data.region_id, data.is_active
         user.save()
-        audit.record(audit.Change("accounts.user_update", "accounts.user", str(user.pk), before=before,
-                                  after=audit.snapshot(user), actor=actor))  # fmt: skip
+        audit.record(
+            audit.Change(
+                "accounts.user_update",
+                "accounts.user",
+                str(user.pk),
+                before=before,
+                after=audit.snapshot(user),
+                actor=actor,
+            )
+        )
     return user
 
 
@@ -201,8 +242,16 @@ def do_unlock_user(actor: Any, user_id: int) -> None:
         before = audit.snapshot(user)
         user.failed_logins, user.locked_until = 0, None
         user.save(update_fields=["failed_logins", "locked_until"])
-        audit.record(audit.Change("accounts.user_unlock", "accounts.user", str(user.pk), before=before,
-                                  after=audit.snapshot(user), actor=actor))  # fmt: skip
+        audit.record(
+            audit.Change(
+                "accounts.user_unlock",
+                "accounts.user",
+                str(user.pk),
+                before=before,
+                after=audit.snapshot(user),
+                actor=actor,
+            )
+        )
 
 
 def do_link_officer(actor: Any, user_id: int, officer_id: int | None) -> User:
@@ -226,6 +275,14 @@ def do_link_officer(actor: Any, user_id: int, officer_id: int | None) -> User:
         before = audit.snapshot(user)
         user.officer = officer
         user.save(update_fields=["officer"])
-        audit.record(audit.Change("accounts.user_link_officer", "accounts.user", str(user.pk), before=before,
-                                  after=audit.snapshot(user), actor=actor))  # fmt: skip
+        audit.record(
+            audit.Change(
+                "accounts.user_link_officer",
+                "accounts.user",
+                str(user.pk),
+                before=before,
+                after=audit.snapshot(user),
+                actor=actor,
+            )
+        )
     return user

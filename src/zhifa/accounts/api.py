@@ -37,6 +37,10 @@ class MeOut(Schema):
 def me(request: HttpRequest):
     user = request.user
     region = user.scope_region
-    return {"username": user.username, "full_name": user.full_name, "role": user.role,
-            "agency_code": user.agency.code if user.agency_id else None,
-            "region_code": region.code if region else None}  # fmt: skip
+    return {
+        "username": user.username,
+        "full_name": user.full_name,
+        "role": user.role,
+        "agency_code": user.agency.code if user.agency_id else None,
+        "region_code": region.code if region else None,
+    }

@@ -11,8 +11,13 @@ from zhifa.accounts.actions import attempt_login
 class LockoutAwareBackend(ModelBackend):
     """Django's backend, but every password check goes through the lockout action."""
 
-    def authenticate(self, request: HttpRequest | None, username: str | None = None,
-                     password: str | None = None, **kwargs: Any):  # fmt: skip
+    def authenticate(
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        **kwargs: Any,
+    ):
         if username is None or password is None:
             return None
         result = attempt_login(username, password)

@@ -22,16 +22,29 @@ class User(AbstractUser):
 
     role = models.CharField(_("角色"), max_length=20, choices=Role.choices)
     agency = models.ForeignKey(
-        "registry.Agency", verbose_name=_("所属单位"), null=True, blank=True, on_delete=models.PROTECT,
+        "registry.Agency",
+        verbose_name=_("所属单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="users",
-    )  # fmt: skip
+    )
     region = models.ForeignKey(
-        Region, verbose_name=_("管辖区划"), null=True, blank=True, on_delete=models.PROTECT, related_name="users"
+        Region,
+        verbose_name=_("管辖区划"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
     )
     officer = models.OneToOneField(
-        "registry.Officer", verbose_name=_("对应执法人员"), null=True, blank=True, on_delete=models.SET_NULL,
+        "registry.Officer",
+        verbose_name=_("对应执法人员"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="user",
-    )  # fmt: skip
+    )
     full_name = models.CharField(_("姓名"), max_length=40, blank=True)
     failed_logins = models.PositiveSmallIntegerField(_("连续登录失败次数"), default=0)
     locked_until = models.DateTimeField(_("锁定至"), null=True, blank=True)

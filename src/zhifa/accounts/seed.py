@@ -69,8 +69,11 @@ def new_password(username: str) -> str:
     """A random 14-character password the configured validators accept."""
     while True:
         candidate = "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(14))
-        if not (any(c.isupper() for c in candidate) and any(c.islower() for c in candidate)
-                and any(c.isdigit() for c in candidate)):  # fmt: skip
+        if not (
+            any(c.isupper() for c in candidate)
+            and any(c.islower() for c in candidate)
+            and any(c.isdigit() for c in candidate)
+        ):
             continue
         try:
             password_validation.validate_password(candidate, User(username=username))
@@ -115,8 +118,13 @@ def _placement(spec: DemoLogin) -> tuple[Agency | None, str | None]:
 
 
 def _entry(spec: DemoLogin, password: str, agency: Agency | None) -> dict[str, Any]:
-    return {"username": spec.username, "password": password, "role": spec.role,
-            "agency_code": agency.code if agency else "", "region_code": spec.region_code or ""}  # fmt: skip
+    return {
+        "username": spec.username,
+        "password": password,
+        "role": spec.role,
+        "agency_code": agency.code if agency else "",
+        "region_code": spec.region_code or "",
+    }
 
 
 def settle_passwords(specs: tuple[DemoLogin, ...] = DEMO_LOGINS) -> dict[str, str]:
@@ -154,8 +162,13 @@ def seed_logins() -> str:
     for spec in DEMO_LOGINS:
         agency, region = _placement(spec)
         officer = _officer_for(spec, agency)
-        data = actions.UserInput(username=spec.username, role=spec.role, full_name=officer.name if officer else spec.full_name,
-                                 agency_id=agency.pk if agency else None, region_id=region)  # fmt: skip
+        data = actions.UserInput(
+            username=spec.username,
+            role=spec.role,
+            full_name=officer.name if officer else spec.full_name,
+            agency_id=agency.pk if agency else None,
+            region_id=region,
+        )
         # The system creates the sysadmin; the sysadmin creates everyone else (三员分立 in the trail).
         user = actions.do_create_user(sysadmin, data, passwords[spec.username])
         if officer is not None:

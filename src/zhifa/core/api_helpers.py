@@ -21,7 +21,9 @@ def scoped(request: HttpRequest, model: type[M], action: str = roles.VIEW) -> mo
     return model.objects.restrict(request.user, action)
 
 
-def scoped_get(request: HttpRequest, model: type[M], queryset: models.QuerySet[M] | None = None, **lookup: Any) -> M:
+def scoped_get(
+    request: HttpRequest, model: type[M], queryset: models.QuerySet[M] | None = None, **lookup: Any
+) -> M:
     """One visible record or 404 — records outside scope are indistinguishable from absent ones."""
     qs = queryset if queryset is not None else scoped(request, model)
     obj = qs.filter(**lookup).first()

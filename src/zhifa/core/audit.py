@@ -65,10 +65,23 @@ def format_time(moment: dt.datetime) -> str:
 
 
 CHAINED_COLUMNS = (
-    "seq", "occurred_at", "actor_id", "actor_username", "actor_role", "actor_agency_code", "action",
-    "object_type", "object_id", "before", "after", "outcome", "request_id", "source_ip", "algorithm",
+    "seq",
+    "occurred_at",
+    "actor_id",
+    "actor_username",
+    "actor_role",
+    "actor_agency_code",
+    "action",
+    "object_type",
+    "object_id",
+    "before",
+    "after",
+    "outcome",
+    "request_id",
+    "source_ip",
+    "algorithm",
     "prev_hash",
-)  # fmt: skip
+)
 
 
 # The hashed payload is `json.dumps(values, ensure_ascii=False, separators=(",", ":"))` with
@@ -127,8 +140,12 @@ class Change:
 def _actor_columns(actor: Any) -> dict[str, Any]:
     if actor is None or not getattr(actor, "is_authenticated", False):
         username = getattr(actor, "username", None) or "system"
-        return {"actor_id": getattr(actor, "pk", None), "actor_username": username,
-                "actor_role": getattr(actor, "role", "") or "", "actor_agency_code": ""}  # fmt: skip
+        return {
+            "actor_id": getattr(actor, "pk", None),
+            "actor_username": username,
+            "actor_role": getattr(actor, "role", "") or "",
+            "actor_agency_code": "",
+        }
     agency = getattr(actor, "agency", None)
     return {
         "actor_id": actor.pk,
@@ -249,6 +266,11 @@ def verify_chain() -> VerifyResult:
                 prev_hash, expected_seq, count = stored_hash, expected_seq + 1, count + 1
     head = AuditChainHead.objects.filter(pk=1).first()
     if head is not None and (head.seq != count or head.hash != prev_hash):
-        return VerifyResult(False, count, f"链尾不符：链头记录第 {head.seq} 条，表中只到第 {count} 条（末尾条目被删除）",
-                            count + 1, None)  # fmt: skip
+        return VerifyResult(
+            False,
+            count,
+            f"链尾不符：链头记录第 {head.seq} 条，表中只到第 {count} 条（末尾条目被删除）",
+            count + 1,
+            None,
+        )
     return VerifyResult(True, count)

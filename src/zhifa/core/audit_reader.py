@@ -75,12 +75,18 @@ class _Table:
         c, texts = self.column, self.texts
         occurred = c["occurred_at"]
         if self.vendor == "sqlite":  # naive UTC text "YYYY-MM-DD HH:MM:SS[.ffffff]"
-            time = (f"substr({occurred},1,10)||'T'||substr({occurred},12,8)||"
-                    f"CASE WHEN length({occurred})=19 THEN '.000000' ELSE substr({occurred},20) END||'Z'")  # fmt: skip
+            time = (
+                f"substr({occurred},1,10)||'T'||substr({occurred},12,8)||"
+                f"CASE WHEN length({occurred})=19 THEN '.000000' ELSE substr({occurred},20) END||'Z'"
+            )
             return f"CAST(json_array({c['seq']}, {time}, {c['actor_id']}, {', '.join(texts)}) AS BLOB)"
         time = f"to_char({occurred} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
-        parts = [f"{c['seq']}::text", f"to_json({time})::text", f"coalesce({c['actor_id']}::text, 'null')",
-                 *(f"to_json({t})::text" for t in texts)]  # fmt: skip
+        parts = [
+            f"{c['seq']}::text",
+            f"to_json({time})::text",
+            f"coalesce({c['actor_id']}::text, 'null')",
+            *(f"to_json({t})::text" for t in texts),
+        ]
         joined = " || ',' || ".join(parts)
         return f"convert_to('[' || {joined} || ']', 'UTF8')"
 
@@ -144,8 +150,10 @@ def chain_rows(chunk: int = 20_000) -> Iterator[ChainRow]:
     with wrapper.cursor() as cursor:
         by_database = _escapes_like_python(cursor, table)
         payload = table.payload_sql() if by_database else table.raw_columns()
-        cursor.execute(f"SELECT {c['id']}, {c['hash']}, {c['seq']}, {c['prev_hash']}, {payload} "
-                       f"FROM {table.name} ORDER BY {c['seq']}")  # fmt: skip
+        cursor.execute(
+            f"SELECT {c['id']}, {c['hash']}, {c['seq']}, {c['prev_hash']}, {payload} "
+            f"FROM {table.name} ORDER BY {c['seq']}"
+        )
         while rows := cursor.fetchmany(chunk):
             if by_database:
                 yield from rows
@@ -211,13 +219,16 @@ def postgresql_summary(wrapper: BaseDatabaseWrapper) -> ChainSummary:
 
 def _first_broken_link(cursor: Any, table: _Table) -> ChainProblem | None:
     c = table.column
-    cursor.execute(f"""
+    cursor.execute(
+        f"""
         SELECT position, seq, id, CASE WHEN seq <> position THEN 'seq' ELSE 'prev' END FROM (
-            SELECT {c['id']} AS id, {c['seq']} AS seq, {c['prev_hash']} AS prev_hash,
-                   row_number() OVER (ORDER BY {c['seq']}) AS position,
-                   lag({c['hash']}, 1, %s) OVER (ORDER BY {c['seq']}) AS previous_hash
+            SELECT {c["id"]} AS id, {c["seq"]} AS seq, {c["prev_hash"]} AS prev_hash,
+                   row_number() OVER (ORDER BY {c["seq"]}) AS position,
+                   lag({c["hash"]}, 1, %s) OVER (ORDER BY {c["seq"]}) AS previous_hash
             FROM {table.name}) AS chain
-        WHERE seq <> position OR prev_hash <> previous_hash ORDER BY seq LIMIT 1""", [GENESIS_HASH])  # fmt: skip
+        WHERE seq <> position OR prev_hash <> previous_hash ORDER BY seq LIMIT 1""",
+        [GENESIS_HASH],
+    )
     row = cursor.fetchone()
     return None if row is None else ChainProblem(row[3], row[0], row[1], row[2])
 
@@ -227,9 +238,11 @@ def _first_changed_content(cursor: Any, table: _Table, before_seq: Any) -> Chain
     if not _escapes_like_python(cursor, table):
         return _first_changed_content_in_python(cursor, table, before_seq)
     bound = f"AND {c['seq']} < %s" if before_seq is not None else ""
-    cursor.execute(f"SELECT {c['id']}, {c['seq']}, {c['hash']} FROM {table.name} "
-                   f"WHERE encode(sha256({table.payload_sql()}), 'hex') <> {c['hash']} {bound} ORDER BY {c['seq']}",
-                   [before_seq] if before_seq is not None else [])  # fmt: skip
+    cursor.execute(
+        f"SELECT {c['id']}, {c['seq']}, {c['hash']} FROM {table.name} "
+        f"WHERE encode(sha256({table.payload_sql()}), 'hex') <> {c['hash']} {bound} ORDER BY {c['seq']}",
+        [before_seq] if before_seq is not None else [],
+    )
     for entry_id, seq, stored_hash in cursor.fetchall():
         if python_digest(entry_id, cursor.db.alias) != stored_hash:
             cursor.execute(f"SELECT count(*) FROM {table.name} WHERE {c['seq']} <= %s", [seq])

@@ -16,7 +16,9 @@ class RequestContext:
     source_ip: str
 
 
-_current: contextvars.ContextVar[RequestContext | None] = contextvars.ContextVar("zhifa_request", default=None)
+_current: contextvars.ContextVar[RequestContext | None] = contextvars.ContextVar(
+    "zhifa_request", default=None
+)
 
 
 def current_request_context() -> RequestContext | None:

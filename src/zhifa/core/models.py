@@ -26,7 +26,12 @@ class Region(models.Model):
     full_name = models.CharField(_("全称"), max_length=160)
     level = models.CharField(_("级别"), max_length=10, choices=RegionLevel.choices)
     parent = models.ForeignKey(
-        "self", verbose_name=_("上级区划"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name=_("上级区划"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     path = models.CharField(_("层级路径"), max_length=64, db_index=True)
     valid_from = models.DateField(_("启用日期"), null=True, blank=True)

@@ -33,7 +33,16 @@ def load_regions(region_model, batch_size: int = 5000) -> int:
         by_code[code] = (path, full_name)
         if code in existing:
             continue
-        pending.append(region_model(code=code, name=name, full_name=full_name, level=row["level"],
-                                    parent_id=parent, path=path, valid_from=CODES_VALID_FROM))  # fmt: skip
+        pending.append(
+            region_model(
+                code=code,
+                name=name,
+                full_name=full_name,
+                level=row["level"],
+                parent_id=parent,
+                path=path,
+                valid_from=CODES_VALID_FROM,
+            )
+        )
     region_model.objects.bulk_create(pending, batch_size=batch_size)
     return len(pending)

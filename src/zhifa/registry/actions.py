@@ -13,20 +13,49 @@ from django.db import transaction
 
 from zhifa.core import audit, roles
 from zhifa.core.actions import (
-    get_for_change, is_system, optional_text, require_choice, require_credit_code, require_date_order,
-    require_id_number, require_region, require_region_in_scope, require_role_permission, require_text,
-)  # fmt: skip
+    get_for_change,
+    is_system,
+    optional_text,
+    require_choice,
+    require_credit_code,
+    require_date_order,
+    require_id_number,
+    require_region,
+    require_region_in_scope,
+    require_role_permission,
+    require_text,
+)
 from zhifa.core.errors import ActionError, Conflict
 from zhifa.core.models import Region
 from zhifa.registry.models import (
-    INDUSTRY_SECTIONS, Agency, AgencyKind, AgencyStatus, Certificate, CertificateEvent, CertificateEventKind,
-    CertificateStatus, Domain, Entity, EntityKind, Officer, OfficerRole, OfficerStatus,
-)  # fmt: skip
+    INDUSTRY_SECTIONS,
+    Agency,
+    AgencyKind,
+    AgencyStatus,
+    Certificate,
+    CertificateEvent,
+    CertificateEventKind,
+    CertificateStatus,
+    Domain,
+    Entity,
+    EntityKind,
+    Officer,
+    OfficerRole,
+    OfficerStatus,
+)
 
 
 def _audit(actor: Any, action: str, obj: Any, before: dict | None) -> None:
-    audit.record(audit.Change(action, f"registry.{obj._meta.model_name}", str(obj.pk), before=before,
-                              after=audit.snapshot(obj), actor=actor))  # fmt: skip
+    audit.record(
+        audit.Change(
+            action,
+            f"registry.{obj._meta.model_name}",
+            str(obj.pk),
+            before=before,
+            after=audit.snapshot(obj),
+            actor=actor,
+        )
+    )
 
 
 # --- agencies -------------------------------------------------------------------------------
@@ -56,15 +85,20 @@ def _resolve_domains(codes: Sequence[str]) -> list[Domain]:
     return [found[c] for c in dict.fromkeys(codes)]
 
 
-def _clean_agency(actor: Any, data: AgencyInput, agency: Agency | None) -> tuple[dict[str, Any], list[Domain]]:
+def _clean_agency(
+    actor: Any, data: AgencyInput, agency: Agency | None
+) -> tuple[dict[str, Any], list[Domain]]:
     region = require_region(data.region_code)
     require_region_in_scope(actor, region)
     supervising = None
     if data.supervising_agency_code:
         supervising = Agency.objects.filter(code=data.supervising_agency_code).first()
         if supervising is None:
-            raise ActionError("unknown_agency", f"上级/委托机关不存在：{data.supervising_agency_code}",
-                              "supervising_agency_code")  # fmt: skip
+            raise ActionError(
+                "unknown_agency",
+                f"上级/委托机关不存在：{data.supervising_agency_code}",
+                "supervising_agency_code",
+            )
         if agency is not None and supervising.pk == agency.pk:
             raise ActionError("invalid_reference", "上级机关不能是本单位", "supervising_agency_code")
     kind = require_choice(data.kind, AgencyKind, "kind", "主体类别")
@@ -155,8 +189,11 @@ def _clean_officer(actor: Any, data: OfficerInput, officer: Officer | None) -> d
     if values["gender"] == "":
         values["gender"] = "M" if int(values["id_number"][16]) % 2 else "F"
     if values["role"] == OfficerRole.LEGAL_REVIEWER and not values["has_legal_qualification"]:
-        raise ActionError("qualification_required", "法制审核人员须具有法律职业资格（《行政处罚法》第五十八条）",
-                          "has_legal_qualification")  # fmt: skip
+        raise ActionError(
+            "qualification_required",
+            "法制审核人员须具有法律职业资格（《行政处罚法》第五十八条）",
+            "has_legal_qualification",
+        )
     others = Officer.objects.exclude(pk=officer.pk) if officer else Officer.objects.all()
     if others.filter(id_number=values["id_number"]).exists():
         raise Conflict("duplicate", "该身份证号已登记为其他执法人员", "id_number")
@@ -198,9 +235,14 @@ class CertificateInput:
 
 def _record_event(cert: Certificate, kind: str, effective_on: dt.date, reason: str, actor: Any) -> None:
     CertificateEvent.objects.create(
-        certificate=cert, kind=kind, effective_on=effective_on, reason=reason, status_after=cert.status,
-        expires_on_after=cert.expires_on, actor_username=getattr(actor, "username", None) or "system",
-    )  # fmt: skip
+        certificate=cert,
+        kind=kind,
+        effective_on=effective_on,
+        reason=reason,
+        status_after=cert.status,
+        expires_on_after=cert.expires_on,
+        actor_username=getattr(actor, "username", None) or "system",
+    )
 
 
 def do_issue_certificate(actor: Any, data: CertificateInput) -> Certificate:
@@ -218,9 +260,13 @@ def do_issue_certificate(actor: Any, data: CertificateInput) -> Certificate:
         raise Conflict("duplicate", "证件号已存在", "number")
     with transaction.atomic():
         cert = Certificate.objects.create(
-            number=number, officer=officer, domain=domain, issued_on=data.issued_on, expires_on=data.expires_on,
+            number=number,
+            officer=officer,
+            domain=domain,
+            issued_on=data.issued_on,
+            expires_on=data.expires_on,
             issuing_authority=optional_text(data.issuing_authority, "issuing_authority", "发证机关", 100),
-        )  # fmt: skip
+        )
         _record_event(cert, CertificateEventKind.ISSUED, data.issued_on, "", actor)
         _audit(actor, "registry.certificate_issue", cert, None)
     return cert
@@ -230,11 +276,16 @@ STATUS_TRANSITIONS = {
     # event kind: (allowed current statuses, resulting status)
     CertificateEventKind.SUSPENDED: ({CertificateStatus.VALID}, CertificateStatus.SUSPENDED),
     CertificateEventKind.REINSTATED: ({CertificateStatus.SUSPENDED}, CertificateStatus.VALID),
-    CertificateEventKind.REVOKED: ({CertificateStatus.VALID, CertificateStatus.SUSPENDED}, CertificateStatus.REVOKED),
+    CertificateEventKind.REVOKED: (
+        {CertificateStatus.VALID, CertificateStatus.SUSPENDED},
+        CertificateStatus.REVOKED,
+    ),
 }
 
 
-def do_change_certificate_status(actor: Any, number: str, kind: str, effective_on: dt.date, reason: str) -> Certificate:
+def do_change_certificate_status(
+    actor: Any, number: str, kind: str, effective_on: dt.date, reason: str
+) -> Certificate:
     """Suspend, reinstate or revoke a certificate; a reason is required."""
     if kind not in STATUS_TRANSITIONS:
         raise ActionError("invalid_choice", "变更事项无效，可选：suspended、reinstated、revoked", "kind")
@@ -243,7 +294,9 @@ def do_change_certificate_status(actor: Any, number: str, kind: str, effective_o
         cert = get_for_change(actor, Certificate, number=number)
         allowed_from, status_after = STATUS_TRANSITIONS[kind]
         if cert.status not in allowed_from:
-            raise Conflict("invalid_transition", f"证件当前状态为“{cert.get_status_display()}”，不能执行该变更", "kind")
+            raise Conflict(
+                "invalid_transition", f"证件当前状态为“{cert.get_status_display()}”，不能执行该变更", "kind"
+            )
         before = audit.snapshot(cert)
         cert.status = status_after
         cert.save()
@@ -298,7 +351,10 @@ def _coordinate(value: Any, field_name: str, label: str, limit: int) -> Decimal 
 
 
 def _clean_entity(
-    actor: Any, data: EntityInput, entity: Entity | None, regions: dict[str, Region] | None = None,
+    actor: Any,
+    data: EntityInput,
+    entity: Entity | None,
+    regions: dict[str, Region] | None = None,
     check_duplicates: bool = True,
 ) -> dict[str, Any]:
     kind = require_choice(data.kind, EntityKind, "kind", "类别")
@@ -321,14 +377,20 @@ def _clean_entity(
     if id_number and others.filter(id_number=id_number).exists():
         raise Conflict("duplicate", "该身份证号已登记", "id_number")
     return {
-        "kind": kind, "name": require_text(data.name, "name", "名称/姓名", 120),
-        "credit_code": credit_code, "id_number": id_number, "region": region,
-        "legal_representative": optional_text(data.legal_representative, "legal_representative", "法定代表人", 40),
-        "address": optional_text(data.address, "address", "地址", 200), "industry": data.industry or "",
+        "kind": kind,
+        "name": require_text(data.name, "name", "名称/姓名", 120),
+        "credit_code": credit_code,
+        "id_number": id_number,
+        "region": region,
+        "legal_representative": optional_text(
+            data.legal_representative, "legal_representative", "法定代表人", 40
+        ),
+        "address": optional_text(data.address, "address", "地址", 200),
+        "industry": data.industry or "",
         "phone": optional_text(data.phone, "phone", "联系电话", 20),
         "latitude": _coordinate(data.latitude, "latitude", "纬度", 90),
         "longitude": _coordinate(data.longitude, "longitude", "经度", 180),
-    }  # fmt: skip
+    }
 
 
 def do_create_entity(actor: Any, data: EntityInput) -> Entity:
@@ -362,9 +424,11 @@ def do_bulk_create_entities(actor: Any, rows: Sequence[EntityInput]) -> list[Ent
     with transaction.atomic():
         created = Entity.objects.bulk_create([Entity(**v) for v in values], batch_size=2000)
         audit.record_many(
-            audit.Change("registry.entity_create", "registry.entity", str(e.pk), after=audit.snapshot(e), actor=actor)
+            audit.Change(
+                "registry.entity_create", "registry.entity", str(e.pk), after=audit.snapshot(e), actor=actor
+            )
             for e in created
-        )  # fmt: skip
+        )
     return created
 
 
@@ -395,9 +459,11 @@ def do_bulk_create_officers(actor: Any, rows: Sequence[OfficerInput]) -> list[Of
     with transaction.atomic():
         created = Officer.objects.bulk_create([Officer(**v) for v in values], batch_size=1000)
         audit.record_many(
-            audit.Change("registry.officer_create", "registry.officer", str(o.pk), after=audit.snapshot(o), actor=actor)
+            audit.Change(
+                "registry.officer_create", "registry.officer", str(o.pk), after=audit.snapshot(o), actor=actor
+            )
             for o in created
-        )  # fmt: skip
+        )
     return created
 
 
@@ -417,8 +483,16 @@ def _clean_certificate_rows(actor: Any, rows: Sequence[CertificateInput]) -> lis
             raise ActionError("unknown_domain", f"执法领域代码不存在：{row.domain_code}", "domain_code")
         require_date_order(row.issued_on, row.expires_on, "expires_on", "有效期至不能早于发证日期")
         authority = optional_text(row.issuing_authority, "issuing_authority", "发证机关", 100)
-        values.append({"number": number, "officer": officer, "domain": domain, "issued_on": row.issued_on,
-                       "expires_on": row.expires_on, "issuing_authority": authority})  # fmt: skip
+        values.append(
+            {
+                "number": number,
+                "officer": officer,
+                "domain": domain,
+                "issued_on": row.issued_on,
+                "expires_on": row.expires_on,
+                "issuing_authority": authority,
+            }
+        )
     numbers = [v["number"] for v in values]
     if len(numbers) != len(set(numbers)):
         raise Conflict("duplicate", "批量数据中证件号重复", "number")
@@ -439,14 +513,28 @@ def do_bulk_issue_certificates(actor: Any, rows: Sequence[CertificateInput]) -> 
     with transaction.atomic():
         created = Certificate.objects.bulk_create([Certificate(**v) for v in values], batch_size=1000)
         CertificateEvent.objects.bulk_create(
-            [CertificateEvent(certificate=c, kind=CertificateEventKind.ISSUED, effective_on=c.issued_on, reason="",
-                              status_after=c.status, expires_on_after=c.expires_on, actor_username=username)
-             for c in created],
+            [
+                CertificateEvent(
+                    certificate=c,
+                    kind=CertificateEventKind.ISSUED,
+                    effective_on=c.issued_on,
+                    reason="",
+                    status_after=c.status,
+                    expires_on_after=c.expires_on,
+                    actor_username=username,
+                )
+                for c in created
+            ],
             batch_size=1000,
-        )  # fmt: skip
+        )
         audit.record_many(
-            audit.Change("registry.certificate_issue", "registry.certificate", str(c.pk), after=audit.snapshot(c),
-                         actor=actor)
+            audit.Change(
+                "registry.certificate_issue",
+                "registry.certificate",
+                str(c.pk),
+                after=audit.snapshot(c),
+                actor=actor,
+            )
             for c in created
-        )  # fmt: skip
+        )
     return created

@@ -96,11 +96,17 @@ def _agency_qs(request: HttpRequest):
 
 def _agency_as_input(agency: Agency) -> dict[str, Any]:
     return {
-        "code": agency.code, "name": agency.name, "kind": agency.kind, "region_code": agency.region_id,
-        "domain_codes": [d.code for d in agency.domains.all()], "short_name": agency.short_name,
+        "code": agency.code,
+        "name": agency.name,
+        "kind": agency.kind,
+        "region_code": agency.region_id,
+        "domain_codes": [d.code for d in agency.domains.all()],
+        "short_name": agency.short_name,
         "supervising_agency_code": agency.supervising_agency.code if agency.supervising_agency else None,
-        "status": agency.status, "address": agency.address, "phone": agency.phone,
-    }  # fmt: skip
+        "status": agency.status,
+        "address": agency.address,
+        "phone": agency.phone,
+    }
 
 
 @router.get("/agencies", response=list[AgencyOut], tags=["执法主体"])
@@ -226,11 +232,16 @@ def create_officer(request: HttpRequest, payload: OfficerIn):
 def update_officer(request: HttpRequest, officer_id: int, payload: OfficerPatch):
     current = scoped_get(request, Officer, _officer_qs(request), pk=officer_id)
     merged = {
-        "name": current.name, "id_number": current.id_number, "agency_code": current.agency.code,
-        "role": current.role, "gender": current.gender, "phone": current.phone,
-        "has_legal_qualification": current.has_legal_qualification, "status": current.status,
+        "name": current.name,
+        "id_number": current.id_number,
+        "agency_code": current.agency.code,
+        "role": current.role,
+        "gender": current.gender,
+        "phone": current.phone,
+        "has_legal_qualification": current.has_legal_qualification,
+        "status": current.status,
         **payload.dict(exclude_unset=True),
-    }  # fmt: skip
+    }
     officer = actions.do_update_officer(request.user, officer_id, actions.OfficerInput(**merged))
     return _officer_qs(request).get(pk=officer.pk)
 
@@ -324,7 +335,9 @@ def issue_certificate(request: HttpRequest, payload: CertificateIn):
 
 @router.post("/certificates/{number}/status", response=CertificateOut, tags=["执法证件"])
 def change_certificate_status(request: HttpRequest, number: str, payload: CertificateStatusIn):
-    cert = actions.do_change_certificate_status(request.user, number, payload.kind, payload.effective_on, payload.reason)
+    cert = actions.do_change_certificate_status(
+        request.user, number, payload.kind, payload.effective_on, payload.reason
+    )
     return _certificate_qs(request).get(pk=cert.pk)
 
 
@@ -427,7 +440,10 @@ def create_entity(request: HttpRequest, payload: EntityIn):
 def update_entity(request: HttpRequest, entity_id: int, payload: EntityPatch):
     current = scoped_get(request, Entity, _entity_qs(request), pk=entity_id)
     fields = [f for f in EntityIn.model_fields if f != "region_code"]
-    merged = {**{f: getattr(current, f) for f in fields}, "region_code": current.region_id,
-              **payload.dict(exclude_unset=True)}  # fmt: skip
+    merged = {
+        **{f: getattr(current, f) for f in fields},
+        "region_code": current.region_id,
+        **payload.dict(exclude_unset=True),
+    }
     entity = actions.do_update_entity(request.user, entity_id, actions.EntityInput(**merged))
     return _entity_qs(request).get(pk=entity.pk)

@@ -46,13 +46,21 @@ class Agency(models.Model):
     name = models.CharField(_("名称"), max_length=100, unique=True)
     short_name = models.CharField(_("简称"), max_length=20, blank=True)
     kind = models.CharField(_("主体类别"), max_length=16, choices=AgencyKind.choices)
-    region = models.ForeignKey(Region, verbose_name=_("所属区划"), on_delete=models.PROTECT, related_name="agencies")
+    region = models.ForeignKey(
+        Region, verbose_name=_("所属区划"), on_delete=models.PROTECT, related_name="agencies"
+    )
     supervising_agency = models.ForeignKey(
-        "self", verbose_name=_("上级/委托机关"), null=True, blank=True, on_delete=models.PROTECT,
+        "self",
+        verbose_name=_("上级/委托机关"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="subordinates",
-    )  # fmt: skip
+    )
     domains = models.ManyToManyField(Domain, verbose_name=_("执法领域"), related_name="agencies")
-    status = models.CharField(_("状态"), max_length=16, choices=AgencyStatus.choices, default=AgencyStatus.ACTIVE)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=AgencyStatus.choices, default=AgencyStatus.ACTIVE
+    )
     address = models.CharField(_("地址"), max_length=200, blank=True)
     phone = models.CharField(_("联系电话"), max_length=30, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -88,10 +96,16 @@ class Officer(models.Model):
     id_number = models.CharField(_("身份证号"), max_length=18, unique=True)
     gender = models.CharField(_("性别"), max_length=1, choices=[("M", _("男")), ("F", _("女"))], blank=True)
     phone = models.CharField(_("手机号"), max_length=20, blank=True)
-    agency = models.ForeignKey(Agency, verbose_name=_("所属单位"), on_delete=models.PROTECT, related_name="officers")
-    role = models.CharField(_("岗位"), max_length=20, choices=OfficerRole.choices, default=OfficerRole.FIELD_OFFICER)
+    agency = models.ForeignKey(
+        Agency, verbose_name=_("所属单位"), on_delete=models.PROTECT, related_name="officers"
+    )
+    role = models.CharField(
+        _("岗位"), max_length=20, choices=OfficerRole.choices, default=OfficerRole.FIELD_OFFICER
+    )
     has_legal_qualification = models.BooleanField(_("具有法律职业资格"), default=False)
-    status = models.CharField(_("状态"), max_length=10, choices=OfficerStatus.choices, default=OfficerStatus.ACTIVE)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=OfficerStatus.choices, default=OfficerStatus.ACTIVE
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -118,11 +132,17 @@ class Certificate(models.Model):
     usable on a day when its status is valid and the day lies in [issued_on, expires_on]."""
 
     number = models.CharField(_("证件号"), max_length=32, unique=True)
-    officer = models.ForeignKey(Officer, verbose_name=_("持证人"), on_delete=models.PROTECT, related_name="certificates")
-    domain = models.ForeignKey(Domain, verbose_name=_("执法领域"), on_delete=models.PROTECT, related_name="certificates")
+    officer = models.ForeignKey(
+        Officer, verbose_name=_("持证人"), on_delete=models.PROTECT, related_name="certificates"
+    )
+    domain = models.ForeignKey(
+        Domain, verbose_name=_("执法领域"), on_delete=models.PROTECT, related_name="certificates"
+    )
     issued_on = models.DateField(_("发证日期"))
     expires_on = models.DateField(_("有效期至"))
-    status = models.CharField(_("状态"), max_length=10, choices=CertificateStatus.choices, default=CertificateStatus.VALID)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=CertificateStatus.choices, default=CertificateStatus.VALID
+    )
     issuing_authority = models.CharField(_("发证机关"), max_length=100, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -135,7 +155,9 @@ class Certificate(models.Model):
         verbose_name_plural = _("执法证件")
         ordering = ["number"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(expires_on__gte=models.F("issued_on")), name="cert_dates_ordered")
+            models.CheckConstraint(
+                condition=models.Q(expires_on__gte=models.F("issued_on")), name="cert_dates_ordered"
+            )
         ]
 
     def __str__(self) -> str:
@@ -193,13 +215,27 @@ class EntityKind(models.TextChoices):
 
 
 INDUSTRY_SECTIONS = [
-    ("A", "农、林、牧、渔业"), ("B", "采矿业"), ("C", "制造业"), ("D", "电力、热力、燃气及水生产和供应业"),
-    ("E", "建筑业"), ("F", "批发和零售业"), ("G", "交通运输、仓储和邮政业"), ("H", "住宿和餐饮业"),
-    ("I", "信息传输、软件和信息技术服务业"), ("J", "金融业"), ("K", "房地产业"), ("L", "租赁和商务服务业"),
-    ("M", "科学研究和技术服务业"), ("N", "水利、环境和公共设施管理业"), ("O", "居民服务、修理和其他服务业"),
-    ("P", "教育"), ("Q", "卫生和社会工作"), ("R", "文化、体育和娱乐业"), ("S", "公共管理、社会保障和社会组织"),
+    ("A", "农、林、牧、渔业"),
+    ("B", "采矿业"),
+    ("C", "制造业"),
+    ("D", "电力、热力、燃气及水生产和供应业"),
+    ("E", "建筑业"),
+    ("F", "批发和零售业"),
+    ("G", "交通运输、仓储和邮政业"),
+    ("H", "住宿和餐饮业"),
+    ("I", "信息传输、软件和信息技术服务业"),
+    ("J", "金融业"),
+    ("K", "房地产业"),
+    ("L", "租赁和商务服务业"),
+    ("M", "科学研究和技术服务业"),
+    ("N", "水利、环境和公共设施管理业"),
+    ("O", "居民服务、修理和其他服务业"),
+    ("P", "教育"),
+    ("Q", "卫生和社会工作"),
+    ("R", "文化、体育和娱乐业"),
+    ("S", "公共管理、社会保障和社会组织"),
     ("T", "国际组织"),
-]  # fmt: skip  — GB/T 4754-2017 sections
+]
 
 
 class Entity(models.Model):
@@ -210,7 +246,9 @@ class Entity(models.Model):
     credit_code = models.CharField(_("统一社会信用代码"), max_length=18, unique=True, null=True, blank=True)
     id_number = models.CharField(_("身份证号"), max_length=18, unique=True, null=True, blank=True)
     legal_representative = models.CharField(_("法定代表人/负责人"), max_length=40, blank=True)
-    region = models.ForeignKey(Region, verbose_name=_("所在区划"), on_delete=models.PROTECT, related_name="entities")
+    region = models.ForeignKey(
+        Region, verbose_name=_("所在区划"), on_delete=models.PROTECT, related_name="entities"
+    )
     address = models.CharField(_("地址"), max_length=200, blank=True)
     industry = models.CharField(_("行业门类"), max_length=1, choices=INDUSTRY_SECTIONS, blank=True)
     phone = models.CharField(_("联系电话"), max_length=20, blank=True)
@@ -228,11 +266,13 @@ class Entity(models.Model):
         ordering = ["id"]
         constraints = [
             models.CheckConstraint(
-                condition=(models.Q(kind="enterprise", credit_code__isnull=False)
-                           | models.Q(kind="person", id_number__isnull=False)),
+                condition=(
+                    models.Q(kind="enterprise", credit_code__isnull=False)
+                    | models.Q(kind="person", id_number__isnull=False)
+                ),
                 name="entity_has_identifier",
             )
-        ]  # fmt: skip
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -43,14 +43,40 @@ from zhifa.registry.demo_data import (
     County,
     Trade,
     agency_specs,
-)  # fmt: skip
+)
 from zhifa.registry.models import Agency, CertificateEventKind, Officer, OfficerRole, OfficerStatus
 
 RANDOM_SEED = 20260501
 CERTIFICATE_YEARS = 5
 ISSUING_AUTHORITY = "浙江省人民政府"
-MOBILE_PREFIXES = ("130", "131", "132", "133", "135", "136", "137", "138", "139", "150", "151", "152", "157",
-                   "158", "159", "166", "177", "180", "182", "183", "187", "188", "189", "191", "198", "199")  # fmt: skip
+MOBILE_PREFIXES = (
+    "130",
+    "131",
+    "132",
+    "133",
+    "135",
+    "136",
+    "137",
+    "138",
+    "139",
+    "150",
+    "151",
+    "152",
+    "157",
+    "158",
+    "159",
+    "166",
+    "177",
+    "180",
+    "182",
+    "183",
+    "187",
+    "188",
+    "189",
+    "191",
+    "198",
+    "199",
+)
 
 
 @dataclass(frozen=True)
@@ -163,11 +189,20 @@ def create_agencies(draw: Draw, specs: Sequence[AgencySpec]) -> list[tuple[Agenc
     codes: dict[str, str] = {}
     for spec in specs:
         code = draw.credit_code("11" if spec.organ else "12", spec.region_code)
-        agency = actions.do_create_agency(None, actions.AgencyInput(
-            code=code, name=spec.name, short_name=spec.short_name, kind=spec.kind, region_code=spec.region_code,
-            domain_codes=spec.domains, supervising_agency_code=codes.get(spec.supervising) if spec.supervising else None,
-            address=_agency_address(draw, spec), phone=draw.landline(),
-        ))  # fmt: skip
+        agency = actions.do_create_agency(
+            None,
+            actions.AgencyInput(
+                code=code,
+                name=spec.name,
+                short_name=spec.short_name,
+                kind=spec.kind,
+                region_code=spec.region_code,
+                domain_codes=spec.domains,
+                supervising_agency_code=codes.get(spec.supervising) if spec.supervising else None,
+                address=_agency_address(draw, spec),
+                phone=draw.landline(),
+            ),
+        )
         codes[spec.name] = code
         created.append((spec, agency))
     return created
@@ -216,11 +251,17 @@ def officer_rows(
             male = draw.rng.random() < 0.68
             role, qualified = _post(index, spec, draw)
             birth = draw.date_between(dt.date(1965, 1, 1), dt.date(2000, 12, 31))
-            rows.append(actions.OfficerInput(
-                name=draw.person_name(male), id_number=draw.id_number(_officer_region(draw, agency), birth, male),
-                agency_code=agency.code, role=role, gender="M" if male else "F", phone=draw.mobile(),
-                has_legal_qualification=qualified,
-            ))  # fmt: skip
+            rows.append(
+                actions.OfficerInput(
+                    name=draw.person_name(male),
+                    id_number=draw.id_number(_officer_region(draw, agency), birth, male),
+                    agency_code=agency.code,
+                    role=role,
+                    gender="M" if male else "F",
+                    phone=draw.mobile(),
+                    has_legal_qualification=qualified,
+                )
+            )
     return rows
 
 
@@ -267,18 +308,30 @@ def certificate_plan(
             else:
                 issued = draw.date_between(dt.date(2021, 12, 1), dt.date(2025, 12, 31))
             number = f"3305{next(serials)}"
-            rows.append(actions.CertificateInput(
-                number=number, officer_id=officer.pk, domain_code=domain, issued_on=issued,
-                expires_on=add_years(issued, CERTIFICATE_YEARS) - dt.timedelta(days=1), issuing_authority=ISSUING_AUTHORITY,
-            ))  # fmt: skip
+            rows.append(
+                actions.CertificateInput(
+                    number=number,
+                    officer_id=officer.pk,
+                    domain_code=domain,
+                    issued_on=issued,
+                    expires_on=add_years(issued, CERTIFICATE_YEARS) - dt.timedelta(days=1),
+                    issuing_authority=ISSUING_AUTHORITY,
+                )
+            )
             by_officer.setdefault(officer.pk, number)
             if officer.pk in stale:
                 expired.append(number)
     fresh = [by_officer[o.pk] for o in candidates if o.pk not in stale and o.status == OfficerStatus.ACTIVE]
     picked = draw.rng.sample(fresh, max(3, len(officers) // 100) + 2)
     left = next(o for o in candidates if o.status == OfficerStatus.LEFT)
-    return CertificatePlan(rows, expired, suspended=picked[:-2], reinstated=picked[:1], renewed=picked[-2:],
-                           revoked=by_officer[left.pk])  # fmt: skip
+    return CertificatePlan(
+        rows,
+        expired,
+        suspended=picked[:-2],
+        reinstated=picked[:1],
+        renewed=picked[-2:],
+        revoked=by_officer[left.pk],
+    )
 
 
 SUSPENSION_REASONS = (
@@ -292,15 +345,26 @@ def apply_certificate_history(draw: Draw, plan: CertificatePlan) -> None:
     """Suspensions, a reinstatement, renewals and a revocation through the real actions, so the
     certificates' event history (CertificateEvent) looks lived-in."""
     for number in plan.suspended:
-        actions.do_change_certificate_status(None, number, CertificateEventKind.SUSPENDED, dt.date(2026, 3, 2),
-                                             draw.rng.choice(SUSPENSION_REASONS))  # fmt: skip
+        actions.do_change_certificate_status(
+            None,
+            number,
+            CertificateEventKind.SUSPENDED,
+            dt.date(2026, 3, 2),
+            draw.rng.choice(SUSPENSION_REASONS),
+        )
     for number in plan.reinstated:
-        actions.do_change_certificate_status(None, number, CertificateEventKind.REINSTATED, dt.date(2026, 6, 15),
-                                             "培训考试补考合格，恢复执法资格")  # fmt: skip
+        actions.do_change_certificate_status(
+            None,
+            number,
+            CertificateEventKind.REINSTATED,
+            dt.date(2026, 6, 15),
+            "培训考试补考合格，恢复执法资格",
+        )
     for number in plan.renewed:
         actions.do_renew_certificate(None, number, dt.date(2031, 12, 31), "换发新版执法证件")
-    actions.do_change_certificate_status(None, plan.revoked, CertificateEventKind.REVOKED, dt.date(2026, 4, 1),
-                                         "调离执法岗位，证件注销")  # fmt: skip
+    actions.do_change_certificate_status(
+        None, plan.revoked, CertificateEventKind.REVOKED, dt.date(2026, 4, 1), "调离执法岗位，证件注销"
+    )
 
 
 def create_officers(draw: Draw, agencies: Sequence[tuple[AgencySpec, Agency]], total: int) -> list[Officer]:
@@ -344,10 +408,15 @@ def load_streets(draw: Draw) -> dict[str, list[Street]]:
         county = COUNTY_BY_CODE[region.parent_id]
         urban = region.name.endswith("街道")
         spread = 0.035 if urban else 0.11
-        streets[county.code].append(Street(
-            region, county, county.latitude + draw.rng.uniform(-spread, spread),
-            county.longitude + draw.rng.uniform(-spread, spread) * 1.2, weight=2.5 if urban else 1.0,
-        ))  # fmt: skip
+        streets[county.code].append(
+            Street(
+                region,
+                county,
+                county.latitude + draw.rng.uniform(-spread, spread),
+                county.longitude + draw.rng.uniform(-spread, spread) * 1.2,
+                weight=2.5 if urban else 1.0,
+            )
+        )
     return streets
 
 
@@ -381,8 +450,21 @@ class EntityFactory:
         rng = self.draw.rng
         if street.urban:
             return rng.choice(street.county.roads)
-        return rng.choice((f"{street.stem}大道", f"{street.stem}路", "兴业路", "振兴路", "工业园区创业路", "商贸街",
-                           "新街", "老街", "中心路", "文化路", "人民路"))  # fmt: skip
+        return rng.choice(
+            (
+                f"{street.stem}大道",
+                f"{street.stem}路",
+                "兴业路",
+                "振兴路",
+                "工业园区创业路",
+                "商贸街",
+                "新街",
+                "老街",
+                "中心路",
+                "文化路",
+                "人民路",
+            )
+        )
 
     def business_address(self, street: Street) -> str:
         return f"{CITY_NAME}{street.county.name}{street.region.name}{self._road(street)}{self.draw.rng.randint(1, 888)}号"
@@ -439,13 +521,17 @@ class EntityFactory:
         draw = self.draw
         latitude, longitude = self._place(street)
         return actions.EntityInput(
-            kind="enterprise", name=name, region_code=street.region.code,
+            kind="enterprise",
+            name=name,
+            region_code=street.region.code,
             credit_code=draw.credit_code(kind, street.county.code),
             legal_representative=draw.person_name(draw.rng.random() < 0.7),
-            address=self.business_address(street), industry=industry,
+            address=self.business_address(street),
+            industry=industry,
             phone=draw.landline() if draw.rng.random() < 0.55 else draw.mobile(),
-            latitude=latitude, longitude=longitude,
-        )  # fmt: skip
+            latitude=latitude,
+            longitude=longitude,
+        )
 
     def person(self, street: Street) -> actions.EntityInput:
         draw = self.draw
@@ -453,10 +539,15 @@ class EntityFactory:
         birth = draw.date_between(dt.date(1950, 1, 1), dt.date(2004, 12, 31))
         latitude, longitude = self._place(street)
         return actions.EntityInput(
-            kind="person", name=draw.person_name(male), region_code=street.region.code,
-            id_number=draw.id_number(street.county.code, birth, male), address=self.home_address(street),
-            phone=draw.mobile(), latitude=latitude, longitude=longitude,
-        )  # fmt: skip
+            kind="person",
+            name=draw.person_name(male),
+            region_code=street.region.code,
+            id_number=draw.id_number(street.county.code, birth, male),
+            address=self.home_address(street),
+            phone=draw.mobile(),
+            latitude=latitude,
+            longitude=longitude,
+        )
 
     def any(self, street: Street) -> actions.EntityInput:
         roll = self.draw.rng.random()
@@ -507,9 +598,13 @@ def seed_registry() -> str:
     plan = certificate_plan(draw, officers, {agency.pk: spec.domains for spec, agency in agencies})
     actions.do_bulk_issue_certificates(None, plan.rows)
     apply_certificate_history(draw, plan)
-    seeding.progress(f"执法证件 {len(plan.rows)} 张（已过期 {len(plan.expired)}，暂扣 {len(plan.suspended) - len(plan.reinstated)}，"
-                     f"注销 1）")  # fmt: skip
+    seeding.progress(
+        f"执法证件 {len(plan.rows)} 张（已过期 {len(plan.expired)}，暂扣 {len(plan.suspended) - len(plan.reinstated)}，"
+        f"注销 1）"
+    )
     entities = create_entities(draw, size.entities)
     seeding.progress(f"行政相对人 {entities} 个")
-    return (f"{CITY_NAME}（{CITY_CODE}）：执法主体 {len(agencies)} 个，执法人员 {len(officers)} 名，"
-            f"执法证件 {len(plan.rows)} 张，行政相对人 {entities} 个")  # fmt: skip
+    return (
+        f"{CITY_NAME}（{CITY_CODE}）：执法主体 {len(agencies)} 个，执法人员 {len(officers)} 名，"
+        f"执法证件 {len(plan.rows)} 张，行政相对人 {entities} 个"
+    )

@@ -5,71 +5,108 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='AuditChainHead',
+            name="AuditChainHead",
             fields=[
-                ('id', models.PositiveSmallIntegerField(default=1, primary_key=True, serialize=False)),
-                ('seq', models.BigIntegerField(default=0)),
-                ('hash', models.CharField(max_length=64)),
+                ("id", models.PositiveSmallIntegerField(default=1, primary_key=True, serialize=False)),
+                ("seq", models.BigIntegerField(default=0)),
+                ("hash", models.CharField(max_length=64)),
             ],
             options={
-                'db_table': 'audit_chain_head',
+                "db_table": "audit_chain_head",
             },
         ),
         migrations.CreateModel(
-            name='AuditEntry',
+            name="AuditEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('seq', models.BigIntegerField(unique=True, verbose_name='序号')),
-                ('occurred_at', models.DateTimeField(db_index=True, verbose_name='时间')),
-                ('actor_id', models.BigIntegerField(blank=True, null=True, verbose_name='操作人ID')),
-                ('actor_username', models.CharField(db_index=True, max_length=150, verbose_name='操作人')),
-                ('actor_role', models.CharField(blank=True, max_length=32, verbose_name='角色')),
-                ('actor_agency_code', models.CharField(blank=True, db_index=True, max_length=32, verbose_name='操作人单位')),
-                ('action', models.CharField(db_index=True, max_length=80, verbose_name='操作')),
-                ('object_type', models.CharField(db_index=True, max_length=80, verbose_name='对象类型')),
-                ('object_id', models.CharField(db_index=True, max_length=64, verbose_name='对象标识')),
-                ('before', models.TextField(blank=True, verbose_name='变更前')),
-                ('after', models.TextField(blank=True, verbose_name='变更后')),
-                ('outcome', models.CharField(default='success', max_length=16, verbose_name='结果')),
-                ('request_id', models.CharField(blank=True, max_length=64, verbose_name='请求ID')),
-                ('source_ip', models.CharField(blank=True, max_length=45, verbose_name='来源IP')),
-                ('algorithm', models.CharField(max_length=16, verbose_name='摘要算法')),
-                ('prev_hash', models.CharField(max_length=64, verbose_name='前一条摘要')),
-                ('hash', models.CharField(max_length=64, verbose_name='本条摘要')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("seq", models.BigIntegerField(unique=True, verbose_name="序号")),
+                ("occurred_at", models.DateTimeField(db_index=True, verbose_name="时间")),
+                ("actor_id", models.BigIntegerField(blank=True, null=True, verbose_name="操作人ID")),
+                ("actor_username", models.CharField(db_index=True, max_length=150, verbose_name="操作人")),
+                ("actor_role", models.CharField(blank=True, max_length=32, verbose_name="角色")),
+                (
+                    "actor_agency_code",
+                    models.CharField(blank=True, db_index=True, max_length=32, verbose_name="操作人单位"),
+                ),
+                ("action", models.CharField(db_index=True, max_length=80, verbose_name="操作")),
+                ("object_type", models.CharField(db_index=True, max_length=80, verbose_name="对象类型")),
+                ("object_id", models.CharField(db_index=True, max_length=64, verbose_name="对象标识")),
+                ("before", models.TextField(blank=True, verbose_name="变更前")),
+                ("after", models.TextField(blank=True, verbose_name="变更后")),
+                ("outcome", models.CharField(default="success", max_length=16, verbose_name="结果")),
+                ("request_id", models.CharField(blank=True, max_length=64, verbose_name="请求ID")),
+                ("source_ip", models.CharField(blank=True, max_length=45, verbose_name="来源IP")),
+                ("algorithm", models.CharField(max_length=16, verbose_name="摘要算法")),
+                ("prev_hash", models.CharField(max_length=64, verbose_name="前一条摘要")),
+                ("hash", models.CharField(max_length=64, verbose_name="本条摘要")),
             ],
             options={
-                'verbose_name': '审计日志',
-                'verbose_name_plural': '审计日志',
-                'db_table': 'audit_entry',
-                'ordering': ['seq'],
-                'indexes': [models.Index(fields=['object_type', 'object_id', 'seq'], name='audit_entry_object__72ae8c_idx')],
+                "verbose_name": "审计日志",
+                "verbose_name_plural": "审计日志",
+                "db_table": "audit_entry",
+                "ordering": ["seq"],
+                "indexes": [
+                    models.Index(
+                        fields=["object_type", "object_id", "seq"], name="audit_entry_object__72ae8c_idx"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Region',
+            name="Region",
             fields=[
-                ('code', models.CharField(max_length=12, primary_key=True, serialize=False, verbose_name='区划代码')),
-                ('name', models.CharField(max_length=64, verbose_name='名称')),
-                ('full_name', models.CharField(max_length=160, verbose_name='全称')),
-                ('level', models.CharField(choices=[('province', '省级'), ('city', '地级'), ('county', '县级'), ('street', '乡级')], max_length=10, verbose_name='级别')),
-                ('path', models.CharField(db_index=True, max_length=64, verbose_name='层级路径')),
-                ('valid_from', models.DateField(blank=True, null=True, verbose_name='启用日期')),
-                ('valid_to', models.DateField(blank=True, null=True, verbose_name='停用日期')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='core.region', verbose_name='上级区划')),
+                (
+                    "code",
+                    models.CharField(
+                        max_length=12, primary_key=True, serialize=False, verbose_name="区划代码"
+                    ),
+                ),
+                ("name", models.CharField(max_length=64, verbose_name="名称")),
+                ("full_name", models.CharField(max_length=160, verbose_name="全称")),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[
+                            ("province", "省级"),
+                            ("city", "地级"),
+                            ("county", "县级"),
+                            ("street", "乡级"),
+                        ],
+                        max_length=10,
+                        verbose_name="级别",
+                    ),
+                ),
+                ("path", models.CharField(db_index=True, max_length=64, verbose_name="层级路径")),
+                ("valid_from", models.DateField(blank=True, null=True, verbose_name="启用日期")),
+                ("valid_to", models.DateField(blank=True, null=True, verbose_name="停用日期")),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="core.region",
+                        verbose_name="上级区划",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '行政区划',
-                'verbose_name_plural': '行政区划',
-                'ordering': ['code'],
-                'indexes': [models.Index(fields=['level', 'code'], name='core_region_level_00dc20_idx')],
+                "verbose_name": "行政区划",
+                "verbose_name_plural": "行政区划",
+                "ordering": ["code"],
+                "indexes": [models.Index(fields=["level", "code"], name="core_region_level_00dc20_idx")],
             },
         ),
     ]

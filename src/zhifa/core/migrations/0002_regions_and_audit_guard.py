@@ -26,7 +26,9 @@ def load_regions(apps, schema_editor):
 
 
 def create_chain_head(apps, schema_editor):
-    apps.get_model("core", "AuditChainHead").objects.get_or_create(pk=1, defaults={"seq": 0, "hash": "0" * 64})
+    apps.get_model("core", "AuditChainHead").objects.get_or_create(
+        pk=1, defaults={"seq": 0, "hash": "0" * 64}
+    )
 
 
 def guard_audit(apps, schema_editor):

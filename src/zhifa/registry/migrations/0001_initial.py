@@ -5,145 +5,375 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('core', '0001_initial'),
+        ("core", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Certificate',
+            name="Certificate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(max_length=32, unique=True, verbose_name='证件号')),
-                ('issued_on', models.DateField(verbose_name='发证日期')),
-                ('expires_on', models.DateField(verbose_name='有效期至')),
-                ('status', models.CharField(choices=[('valid', '有效'), ('suspended', '暂扣'), ('revoked', '吊销/注销')], default='valid', max_length=10, verbose_name='状态')),
-                ('issuing_authority', models.CharField(blank=True, max_length=100, verbose_name='发证机关')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.CharField(max_length=32, unique=True, verbose_name="证件号")),
+                ("issued_on", models.DateField(verbose_name="发证日期")),
+                ("expires_on", models.DateField(verbose_name="有效期至")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("valid", "有效"), ("suspended", "暂扣"), ("revoked", "吊销/注销")],
+                        default="valid",
+                        max_length=10,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("issuing_authority", models.CharField(blank=True, max_length=100, verbose_name="发证机关")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'verbose_name': '执法证件',
-                'verbose_name_plural': '执法证件',
-                'ordering': ['number'],
+                "verbose_name": "执法证件",
+                "verbose_name_plural": "执法证件",
+                "ordering": ["number"],
             },
         ),
         migrations.CreateModel(
-            name='Domain',
+            name="Domain",
             fields=[
-                ('code', models.CharField(max_length=40, primary_key=True, serialize=False, verbose_name='领域代码')),
-                ('name', models.CharField(max_length=40, unique=True, verbose_name='领域名称')),
-                ('sort_order', models.PositiveSmallIntegerField(default=0)),
+                (
+                    "code",
+                    models.CharField(
+                        max_length=40, primary_key=True, serialize=False, verbose_name="领域代码"
+                    ),
+                ),
+                ("name", models.CharField(max_length=40, unique=True, verbose_name="领域名称")),
+                ("sort_order", models.PositiveSmallIntegerField(default=0)),
             ],
             options={
-                'verbose_name': '执法领域',
-                'verbose_name_plural': '执法领域',
-                'ordering': ['sort_order', 'code'],
+                "verbose_name": "执法领域",
+                "verbose_name_plural": "执法领域",
+                "ordering": ["sort_order", "code"],
             },
         ),
         migrations.CreateModel(
-            name='CertificateEvent',
+            name="CertificateEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('issued', '发证'), ('renewed', '换证/延期'), ('suspended', '暂扣'), ('reinstated', '恢复'), ('revoked', '吊销/注销')], max_length=12, verbose_name='事项')),
-                ('effective_on', models.DateField(verbose_name='生效日期')),
-                ('reason', models.CharField(blank=True, max_length=200, verbose_name='原因')),
-                ('status_after', models.CharField(choices=[('valid', '有效'), ('suspended', '暂扣'), ('revoked', '吊销/注销')], max_length=10, verbose_name='变更后状态')),
-                ('expires_on_after', models.DateField(verbose_name='变更后有效期')),
-                ('actor_username', models.CharField(max_length=150, verbose_name='经办人')),
-                ('recorded_at', models.DateTimeField(auto_now_add=True, verbose_name='记录时间')),
-                ('certificate', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='events', to='registry.certificate')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("issued", "发证"),
+                            ("renewed", "换证/延期"),
+                            ("suspended", "暂扣"),
+                            ("reinstated", "恢复"),
+                            ("revoked", "吊销/注销"),
+                        ],
+                        max_length=12,
+                        verbose_name="事项",
+                    ),
+                ),
+                ("effective_on", models.DateField(verbose_name="生效日期")),
+                ("reason", models.CharField(blank=True, max_length=200, verbose_name="原因")),
+                (
+                    "status_after",
+                    models.CharField(
+                        choices=[("valid", "有效"), ("suspended", "暂扣"), ("revoked", "吊销/注销")],
+                        max_length=10,
+                        verbose_name="变更后状态",
+                    ),
+                ),
+                ("expires_on_after", models.DateField(verbose_name="变更后有效期")),
+                ("actor_username", models.CharField(max_length=150, verbose_name="经办人")),
+                ("recorded_at", models.DateTimeField(auto_now_add=True, verbose_name="记录时间")),
+                (
+                    "certificate",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="events",
+                        to="registry.certificate",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '证件变更记录',
-                'verbose_name_plural': '证件变更记录',
-                'ordering': ['certificate_id', 'recorded_at', 'id'],
+                "verbose_name": "证件变更记录",
+                "verbose_name_plural": "证件变更记录",
+                "ordering": ["certificate_id", "recorded_at", "id"],
             },
         ),
         migrations.AddField(
-            model_name='certificate',
-            name='domain',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='certificates', to='registry.domain', verbose_name='执法领域'),
+            model_name="certificate",
+            name="domain",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="certificates",
+                to="registry.domain",
+                verbose_name="执法领域",
+            ),
         ),
         migrations.CreateModel(
-            name='Agency',
+            name="Agency",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=18, unique=True, verbose_name='统一社会信用代码')),
-                ('name', models.CharField(max_length=100, unique=True, verbose_name='名称')),
-                ('short_name', models.CharField(blank=True, max_length=20, verbose_name='简称')),
-                ('kind', models.CharField(choices=[('statutory', '法定行政机关'), ('authorized', '法律法规授权组织'), ('entrusted', '受委托组织')], max_length=16, verbose_name='主体类别')),
-                ('status', models.CharField(choices=[('active', '正常'), ('suspended', '暂停执法'), ('abolished', '已撤销')], default='active', max_length=16, verbose_name='状态')),
-                ('address', models.CharField(blank=True, max_length=200, verbose_name='地址')),
-                ('phone', models.CharField(blank=True, max_length=30, verbose_name='联系电话')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='agencies', to='core.region', verbose_name='所属区划')),
-                ('supervising_agency', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='subordinates', to='registry.agency', verbose_name='上级/委托机关')),
-                ('domains', models.ManyToManyField(related_name='agencies', to='registry.domain', verbose_name='执法领域')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=18, unique=True, verbose_name="统一社会信用代码")),
+                ("name", models.CharField(max_length=100, unique=True, verbose_name="名称")),
+                ("short_name", models.CharField(blank=True, max_length=20, verbose_name="简称")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("statutory", "法定行政机关"),
+                            ("authorized", "法律法规授权组织"),
+                            ("entrusted", "受委托组织"),
+                        ],
+                        max_length=16,
+                        verbose_name="主体类别",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("active", "正常"), ("suspended", "暂停执法"), ("abolished", "已撤销")],
+                        default="active",
+                        max_length=16,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("address", models.CharField(blank=True, max_length=200, verbose_name="地址")),
+                ("phone", models.CharField(blank=True, max_length=30, verbose_name="联系电话")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="agencies",
+                        to="core.region",
+                        verbose_name="所属区划",
+                    ),
+                ),
+                (
+                    "supervising_agency",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="subordinates",
+                        to="registry.agency",
+                        verbose_name="上级/委托机关",
+                    ),
+                ),
+                (
+                    "domains",
+                    models.ManyToManyField(
+                        related_name="agencies", to="registry.domain", verbose_name="执法领域"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '执法主体',
-                'verbose_name_plural': '执法主体',
-                'ordering': ['region_id', 'name'],
+                "verbose_name": "执法主体",
+                "verbose_name_plural": "执法主体",
+                "ordering": ["region_id", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Officer',
+            name="Officer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=40, verbose_name='姓名')),
-                ('id_number', models.CharField(max_length=18, unique=True, verbose_name='身份证号')),
-                ('gender', models.CharField(blank=True, choices=[('M', '男'), ('F', '女')], max_length=1, verbose_name='性别')),
-                ('phone', models.CharField(blank=True, max_length=20, verbose_name='手机号')),
-                ('role', models.CharField(choices=[('field_officer', '执法人员'), ('lead', '执法机关负责人'), ('legal_reviewer', '法制审核人员')], default='field_officer', max_length=20, verbose_name='岗位')),
-                ('has_legal_qualification', models.BooleanField(default=False, verbose_name='具有法律职业资格')),
-                ('status', models.CharField(choices=[('active', '在岗'), ('left', '离岗')], default='active', max_length=10, verbose_name='状态')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('agency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='officers', to='registry.agency', verbose_name='所属单位')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=40, verbose_name="姓名")),
+                ("id_number", models.CharField(max_length=18, unique=True, verbose_name="身份证号")),
+                (
+                    "gender",
+                    models.CharField(
+                        blank=True, choices=[("M", "男"), ("F", "女")], max_length=1, verbose_name="性别"
+                    ),
+                ),
+                ("phone", models.CharField(blank=True, max_length=20, verbose_name="手机号")),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("field_officer", "执法人员"),
+                            ("lead", "执法机关负责人"),
+                            ("legal_reviewer", "法制审核人员"),
+                        ],
+                        default="field_officer",
+                        max_length=20,
+                        verbose_name="岗位",
+                    ),
+                ),
+                (
+                    "has_legal_qualification",
+                    models.BooleanField(default=False, verbose_name="具有法律职业资格"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("active", "在岗"), ("left", "离岗")],
+                        default="active",
+                        max_length=10,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="officers",
+                        to="registry.agency",
+                        verbose_name="所属单位",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '执法人员',
-                'verbose_name_plural': '执法人员',
-                'ordering': ['agency_id', 'name', 'id'],
+                "verbose_name": "执法人员",
+                "verbose_name_plural": "执法人员",
+                "ordering": ["agency_id", "name", "id"],
             },
         ),
         migrations.AddField(
-            model_name='certificate',
-            name='officer',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='certificates', to='registry.officer', verbose_name='持证人'),
+            model_name="certificate",
+            name="officer",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="certificates",
+                to="registry.officer",
+                verbose_name="持证人",
+            ),
         ),
         migrations.CreateModel(
-            name='Entity',
+            name="Entity",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('enterprise', '单位'), ('person', '个人')], max_length=12, verbose_name='类别')),
-                ('name', models.CharField(db_index=True, max_length=120, verbose_name='名称/姓名')),
-                ('credit_code', models.CharField(blank=True, max_length=18, null=True, unique=True, verbose_name='统一社会信用代码')),
-                ('id_number', models.CharField(blank=True, max_length=18, null=True, unique=True, verbose_name='身份证号')),
-                ('legal_representative', models.CharField(blank=True, max_length=40, verbose_name='法定代表人/负责人')),
-                ('address', models.CharField(blank=True, max_length=200, verbose_name='地址')),
-                ('industry', models.CharField(blank=True, choices=[('A', '农、林、牧、渔业'), ('B', '采矿业'), ('C', '制造业'), ('D', '电力、热力、燃气及水生产和供应业'), ('E', '建筑业'), ('F', '批发和零售业'), ('G', '交通运输、仓储和邮政业'), ('H', '住宿和餐饮业'), ('I', '信息传输、软件和信息技术服务业'), ('J', '金融业'), ('K', '房地产业'), ('L', '租赁和商务服务业'), ('M', '科学研究和技术服务业'), ('N', '水利、环境和公共设施管理业'), ('O', '居民服务、修理和其他服务业'), ('P', '教育'), ('Q', '卫生和社会工作'), ('R', '文化、体育和娱乐业'), ('S', '公共管理、社会保障和社会组织'), ('T', '国际组织')], max_length=1, verbose_name='行业门类')),
-                ('phone', models.CharField(blank=True, max_length=20, verbose_name='联系电话')),
-                ('latitude', models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True, verbose_name='纬度')),
-                ('longitude', models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True, verbose_name='经度')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='entities', to='core.region', verbose_name='所在区划')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("enterprise", "单位"), ("person", "个人")],
+                        max_length=12,
+                        verbose_name="类别",
+                    ),
+                ),
+                ("name", models.CharField(db_index=True, max_length=120, verbose_name="名称/姓名")),
+                (
+                    "credit_code",
+                    models.CharField(
+                        blank=True, max_length=18, null=True, unique=True, verbose_name="统一社会信用代码"
+                    ),
+                ),
+                (
+                    "id_number",
+                    models.CharField(
+                        blank=True, max_length=18, null=True, unique=True, verbose_name="身份证号"
+                    ),
+                ),
+                (
+                    "legal_representative",
+                    models.CharField(blank=True, max_length=40, verbose_name="法定代表人/负责人"),
+                ),
+                ("address", models.CharField(blank=True, max_length=200, verbose_name="地址")),
+                (
+                    "industry",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("A", "农、林、牧、渔业"),
+                            ("B", "采矿业"),
+                            ("C", "制造业"),
+                            ("D", "电力、热力、燃气及水生产和供应业"),
+                            ("E", "建筑业"),
+                            ("F", "批发和零售业"),
+                            ("G", "交通运输、仓储和邮政业"),
+                            ("H", "住宿和餐饮业"),
+                            ("I", "信息传输、软件和信息技术服务业"),
+                            ("J", "金融业"),
+                            ("K", "房地产业"),
+                            ("L", "租赁和商务服务业"),
+                            ("M", "科学研究和技术服务业"),
+                            ("N", "水利、环境和公共设施管理业"),
+                            ("O", "居民服务、修理和其他服务业"),
+                            ("P", "教育"),
+                            ("Q", "卫生和社会工作"),
+                            ("R", "文化、体育和娱乐业"),
+                            ("S", "公共管理、社会保障和社会组织"),
+                            ("T", "国际组织"),
+                        ],
+                        max_length=1,
+                        verbose_name="行业门类",
+                    ),
+                ),
+                ("phone", models.CharField(blank=True, max_length=20, verbose_name="联系电话")),
+                (
+                    "latitude",
+                    models.DecimalField(
+                        blank=True, decimal_places=6, max_digits=9, null=True, verbose_name="纬度"
+                    ),
+                ),
+                (
+                    "longitude",
+                    models.DecimalField(
+                        blank=True, decimal_places=6, max_digits=9, null=True, verbose_name="经度"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="entities",
+                        to="core.region",
+                        verbose_name="所在区划",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '行政相对人',
-                'verbose_name_plural': '行政相对人',
-                'ordering': ['id'],
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('credit_code__isnull', False), ('kind', 'enterprise')), models.Q(('id_number__isnull', False), ('kind', 'person')), _connector='OR'), name='entity_has_identifier')],
+                "verbose_name": "行政相对人",
+                "verbose_name_plural": "行政相对人",
+                "ordering": ["id"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("credit_code__isnull", False), ("kind", "enterprise")),
+                            models.Q(("id_number__isnull", False), ("kind", "person")),
+                            _connector="OR",
+                        ),
+                        name="entity_has_identifier",
+                    )
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='certificate',
-            constraint=models.CheckConstraint(condition=models.Q(('expires_on__gte', models.F('issued_on'))), name='cert_dates_ordered'),
+            model_name="certificate",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("expires_on__gte", models.F("issued_on"))), name="cert_dates_ordered"
+            ),
         ),
     ]

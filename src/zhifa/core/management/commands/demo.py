@@ -22,8 +22,11 @@ class Command(BaseCommand):
     help = "迁移数据库，生成尚未生成的演示数据（湖州市），并列出演示账号。"
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--no-serve", action="store_true",
-                            help="只准备数据（本命令从不启动服务；`zhifa demo` 会在其后启动）")  # fmt: skip
+        parser.add_argument(
+            "--no-serve",
+            action="store_true",
+            help="只准备数据（本命令从不启动服务；`zhifa demo` 会在其后启动）",
+        )
         parser.add_argument("--skip-migrate", action="store_true", help="不执行数据库迁移")
 
     def handle(self, *args: Any, **options: Any) -> None:
