@@ -274,3 +274,9 @@ def test_region_subtree_paths_are_consistent(db):
         Region.objects.filter(level="street", path__startswith="330500/").count() == 0
     )  # paths start at province
     assert Region.objects.filter(path__startswith="330000/330500/", level="county").count() == 5
+
+
+def test_json_carries_chinese_as_utf8(api_as, city):
+    response = api_as(Role.SUPERVISOR).get(f"/agencies/{city.market_city.code}")
+    assert response["Content-Type"].startswith("application/json")
+    assert "湖州市市场监督管理局".encode() in response.content

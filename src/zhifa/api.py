@@ -7,6 +7,7 @@ from typing import Any
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.renderers import JSONRenderer
 from ninja.security import HttpBearer, django_auth
 
 from zhifa.accounts.actions import user_for_token
@@ -38,7 +39,14 @@ class BearerAuth(HttpBearer):
         return user
 
 
+class UnicodeJSONRenderer(JSONRenderer):
+    """JSON with Chinese text as UTF-8 rather than \\uXXXX escapes."""
+
+    json_dumps_params = {"ensure_ascii": False}
+
+
 api = NinjaAPI(
+    renderer=UnicodeJSONRenderer(),
     title="zhifa 执法 API",
     version="1",
     description="行政执法与执法监督平台接口。错误统一返回 {code, message, field}。",

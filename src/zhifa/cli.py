@@ -105,7 +105,8 @@ def main(argv: list[str] | None = None) -> int:
         return _manage(argv[1:])
     args = build_parser().parse_args(argv)
     if args.command == "demo":
-        code = _call("demo", *(["--no-serve"] if args.no_serve else []))
+        url = f"http://{args.host}:{args.port}/"
+        code = _call("demo", "--url", url, *(["--no-serve"] if args.no_serve else []))
         if code or args.no_serve:
             return code
         return serve(args.host, args.port, workers=2)

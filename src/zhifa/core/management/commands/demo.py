@@ -28,6 +28,9 @@ class Command(BaseCommand):
             help="只准备数据（本命令从不启动服务；`zhifa demo` 会在其后启动）",
         )
         parser.add_argument("--skip-migrate", action="store_true", help="不执行数据库迁移")
+        parser.add_argument(
+            "--url", default=DEMO_URL, help="打印的访问地址（zhifa demo 传入其 --host/--port）"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         started = time.perf_counter()
@@ -37,7 +40,7 @@ class Command(BaseCommand):
             self._seed(seeder)
         self.stdout.write(f"演示数据就绪，共用时 {time.perf_counter() - started:.1f} 秒")
         self._print_logins()
-        self.stdout.write(f"访问地址：{DEMO_URL}")
+        self.stdout.write(f"访问地址：{options['url']}")
 
     def _step(self, label: str, work) -> None:
         started = time.perf_counter()
