@@ -280,3 +280,30 @@ def test_json_carries_chinese_as_utf8(api_as, city):
     response = api_as(Role.SUPERVISOR).get(f"/agencies/{city.market_city.code}")
     assert response["Content-Type"].startswith("application/json")
     assert "湖州市市场监督管理局".encode() in response.content
+
+
+def test_sysadmin_maintains_division_codes_in_its_region(api_as, users):
+    api = api_as(Role.SYSADMIN)
+    new_street = {"code": "330502999", "name": "测试新设街道", "level": "street", "parent_code": "330502"}
+    created = api.post("/regions", new_street)
+    assert created.status_code == 201, created.content
+    assert created.json()["full_name"] == "浙江省湖州市吴兴区测试新设街道"
+    assert Region.objects.get(code="330502999").path == "330000/330500/330502/330502999/"
+    wrong_prefix = api.post("/regions", {**new_street, "code": "330503998"})
+    assert wrong_prefix.status_code == 422 and wrong_prefix.json()["field"] == "code"
+    outside = api.post("/regions", {**new_street, "code": "330102998", "parent_code": "330102"})
+    assert outside.status_code == 403 and outside.json()["field"] == "parent_code"
+    renamed = api.patch("/regions/330502", {"name": "吴兴新区", "valid_to": "2026-12-31"})
+    assert renamed.status_code == 200 and renamed.json()["valid_to"] == "2026-12-31"
+    assert Region.objects.get(code="330502999").full_name == "浙江省湖州市吴兴新区测试新设街道"
+    assert Region.objects.get(code="330502001").full_name == "浙江省湖州市吴兴新区月河街道"
+    assert api.patch("/regions/330102", {"name": "x"}).status_code == 403  # visible, not in its region
+    assert AuditEntry.objects.filter(action__in=["core.region_create", "core.region_update"]).count() == 2
+
+
+def test_business_roles_cannot_change_division_codes(api_as):
+    response = api_as(Role.SUPERVISOR).post(
+        "/regions", {"code": "330502998", "name": "x", "level": "street", "parent_code": "330502"}
+    )
+    assert response.status_code == 403
+    assert not Region.objects.filter(code="330502998").exists()

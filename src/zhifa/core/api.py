@@ -3,9 +3,10 @@ from typing import Annotated
 
 from django.db.models import Q
 from django.http import HttpRequest
-from ninja import Field, FilterLookup, FilterSchema, Query, Router, Schema
+from ninja import Field, FilterLookup, FilterSchema, Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
+from zhifa.core import actions
 from zhifa.core.api_helpers import scoped, scoped_get
 from zhifa.core.models import AuditEntry, Region
 
@@ -18,6 +19,23 @@ class RegionOut(Schema):
     full_name: str
     level: str
     parent_code: str | None = Field(None, alias="parent_id")
+    valid_from: dt.date | None
+    valid_to: dt.date | None
+
+
+class RegionIn(Schema):
+    code: str
+    name: str
+    level: str
+    parent_code: str | None = None
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
+
+
+class RegionPatch(Schema):
+    name: str | None = None
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
 
 
 class RegionFilter(FilterSchema):
@@ -42,6 +60,19 @@ def list_regions(request: HttpRequest, filters: Query[RegionFilter]):
 @router.get("/regions/{code}", response=RegionOut, tags=["行政区划"])
 def get_region(request: HttpRequest, code: str):
     return scoped_get(request, Region, code=code)
+
+
+@router.post("/regions", response={201: RegionOut}, tags=["行政区划"])
+def create_region(request: HttpRequest, payload: RegionIn):
+    return Status(201, actions.do_create_region(request.user, actions.RegionInput(**payload.dict())))
+
+
+@router.patch("/regions/{code}", response=RegionOut, tags=["行政区划"])
+def update_region(request: HttpRequest, code: str, payload: RegionPatch):
+    current = scoped_get(request, Region, code=code)
+    merged = {"name": current.name, "valid_from": current.valid_from, "valid_to": current.valid_to}
+    merged.update(payload.dict(exclude_unset=True))
+    return actions.do_update_region(request.user, code, **merged)
 
 
 class AuditEntryOut(Schema):

@@ -49,8 +49,9 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
     Role.HOTLINE_OPERATOR: {REGION: R, AGENCY: R, ENTITY: R},
     # 三员分立: the auditor reads the audit trail and nothing else ...
     Role.AUDITOR: {AUDIT: R},
-    # ... and the system administrator manages accounts but never sees the audit trail.
-    Role.SYSADMIN: {REGION: R, AGENCY: R, USER: RAW},
+    # ... and the system administrator manages accounts and reference data (division codes)
+    # but never sees the audit trail.
+    Role.SYSADMIN: {REGION: RAW, AGENCY: R, USER: RAW},
 }
 
 # Who may see personal identifiers (ID numbers, phones) unmasked.

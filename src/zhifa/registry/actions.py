@@ -133,6 +133,10 @@ def do_create_agency(actor: Any, data: AgencyInput) -> Agency:
     return agency
 
 
+# What an agency's own staff may change on its record; the rest is kept as it was.
+AGENCY_ROLE_EDITABLE_FIELDS = frozenset({"short_name", "address", "phone"})
+
+
 def do_update_agency(actor: Any, code: str, data: AgencyInput) -> Agency:
     with transaction.atomic():
         agency = get_for_change(actor, Agency, code=code)
@@ -140,7 +144,7 @@ def do_update_agency(actor: Any, code: str, data: AgencyInput) -> Agency:
         values, domains = _clean_agency(actor, data, agency)
         if not is_system(actor) and actor.role in roles.AGENCY_ROLES:
             # An agency's own admin keeps contact details; identity and placement are the justice bureau's.
-            for locked in ("code", "name", "kind", "region", "supervising_agency", "status"):
+            for locked in set(values) - AGENCY_ROLE_EDITABLE_FIELDS:
                 values[locked] = getattr(agency, locked)
             domains = list(agency.domains.all())
         for name, value in values.items():

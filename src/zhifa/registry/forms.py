@@ -107,7 +107,7 @@ class AgencyForm(forms.Form):
     phone = forms.CharField(label=_("联系电话"), required=False, max_length=30)
 
     # What an agency's own admin may change (do_update_agency keeps the rest as they were).
-    AGENCY_ROLE_EDITABLE = frozenset({"short_name", "address", "phone"})
+    AGENCY_ROLE_EDITABLE = actions.AGENCY_ROLE_EDITABLE_FIELDS
 
     def __init__(self, *args: Any, locked: bool = False, **kwargs: Any):
         super().__init__(*args, **kwargs)
