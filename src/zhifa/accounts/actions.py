@@ -111,15 +111,7 @@ def do_create_token(user: User, label: str = "", days: int | None = 90, actor: A
             label=label,
             expires_at=timezone.now() + dt.timedelta(days=days) if days else None,
         )
-        audit.record(
-            audit.Change(
-                "accounts.token_create",
-                "accounts.apitoken",
-                str(token.pk),
-                after=audit.snapshot(token),
-                actor=actor or user,
-            )
-        )
+        audit.record_change(actor or user, "accounts.token_create", token, None)
     return raw
 
 
@@ -188,11 +180,7 @@ def do_create_user(actor: Any, data: UserInput, password: str) -> User:
         _check_password(password, user)
         user.set_password(password)
         user.save()
-        audit.record(
-            audit.Change(
-                "accounts.user_create", "accounts.user", str(user.pk), after=audit.snapshot(user), actor=actor
-            )
-        )
+        audit.record_change(actor, "accounts.user_create", user, None)
     return user
 
 
@@ -207,16 +195,7 @@ def do_update_user(actor: Any, user_id: int, data: UserInput) -> User:
         user.role, user.full_name, user.agency_id = data.role, data.full_name, data.agency_id
         user.region_id, user.is_active = data.region_id, data.is_active
         user.save()
-        audit.record(
-            audit.Change(
-                "accounts.user_update",
-                "accounts.user",
-                str(user.pk),
-                before=before,
-                after=audit.snapshot(user),
-                actor=actor,
-            )
-        )
+        audit.record_change(actor, "accounts.user_update", user, before)
     return user
 
 
@@ -242,16 +221,7 @@ def do_unlock_user(actor: Any, user_id: int) -> None:
         before = audit.snapshot(user)
         user.failed_logins, user.locked_until = 0, None
         user.save(update_fields=["failed_logins", "locked_until"])
-        audit.record(
-            audit.Change(
-                "accounts.user_unlock",
-                "accounts.user",
-                str(user.pk),
-                before=before,
-                after=audit.snapshot(user),
-                actor=actor,
-            )
-        )
+        audit.record_change(actor, "accounts.user_unlock", user, before)
 
 
 def do_link_officer(actor: Any, user_id: int, officer_id: int | None) -> User:
@@ -275,14 +245,5 @@ def do_link_officer(actor: Any, user_id: int, officer_id: int | None) -> User:
         before = audit.snapshot(user)
         user.officer = officer
         user.save(update_fields=["officer"])
-        audit.record(
-            audit.Change(
-                "accounts.user_link_officer",
-                "accounts.user",
-                str(user.pk),
-                before=before,
-                after=audit.snapshot(user),
-                actor=actor,
-            )
-        )
+        audit.record_change(actor, "accounts.user_link_officer", user, before)
     return user

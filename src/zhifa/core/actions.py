@@ -176,9 +176,7 @@ def do_create_region(actor: Any, data: RegionInput) -> Region:
             valid_from=data.valid_from,
             valid_to=data.valid_to,
         )
-        audit.record(
-            audit.Change("core.region_create", "core.region", code, after=audit.snapshot(region), actor=actor)
-        )
+        audit.record_change(actor, "core.region_create", region, None)
     return region
 
 

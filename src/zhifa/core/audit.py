@@ -168,6 +168,14 @@ def record(change: Change) -> AuditEntry:
     return record_many([change])[0]
 
 
+def record_change(
+    actor: Any, action: str, obj: models.Model, before: dict[str, Any] | None = None
+) -> AuditEntry:
+    """Append the entry for one changed record: its type and id, `before` and its state now."""
+    object_type = f"{obj._meta.app_label}.{obj._meta.model_name}"
+    return record(Change(action, object_type, str(obj.pk), before=before, after=snapshot(obj), actor=actor))
+
+
 def record_many(changes: Iterable[Change]) -> list[AuditEntry]:
     """Append entries in order, chained, with one lock and one bulk insert."""
     if not transaction.get_connection().in_atomic_block:

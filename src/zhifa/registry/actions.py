@@ -44,20 +44,6 @@ from zhifa.registry.models import (
     OfficerStatus,
 )
 
-
-def _audit(actor: Any, action: str, obj: Any, before: dict | None) -> None:
-    audit.record(
-        audit.Change(
-            action,
-            f"registry.{obj._meta.model_name}",
-            str(obj.pk),
-            before=before,
-            after=audit.snapshot(obj),
-            actor=actor,
-        )
-    )
-
-
 # --- agencies -------------------------------------------------------------------------------
 
 
@@ -129,7 +115,7 @@ def do_create_agency(actor: Any, data: AgencyInput) -> Agency:
     with transaction.atomic():
         agency = Agency.objects.create(**values)
         agency.domains.set(domains)
-        _audit(actor, "registry.agency_create", agency, None)
+        audit.record_change(actor, "registry.agency_create", agency, None)
     return agency
 
 
@@ -151,7 +137,7 @@ def do_update_agency(actor: Any, code: str, data: AgencyInput) -> Agency:
             setattr(agency, name, value)
         agency.save()
         agency.domains.set(domains)
-        _audit(actor, "registry.agency_update", agency, before)
+        audit.record_change(actor, "registry.agency_update", agency, before)
     return agency
 
 
@@ -209,7 +195,7 @@ def do_create_officer(actor: Any, data: OfficerInput) -> Officer:
     values = _clean_officer(actor, data, None)
     with transaction.atomic():
         officer = Officer.objects.create(**values)
-        _audit(actor, "registry.officer_create", officer, None)
+        audit.record_change(actor, "registry.officer_create", officer, None)
     return officer
 
 
@@ -220,7 +206,7 @@ def do_update_officer(actor: Any, officer_id: int, data: OfficerInput) -> Office
         for name, value in _clean_officer(actor, data, officer).items():
             setattr(officer, name, value)
         officer.save()
-        _audit(actor, "registry.officer_update", officer, before)
+        audit.record_change(actor, "registry.officer_update", officer, before)
     return officer
 
 
@@ -272,7 +258,7 @@ def do_issue_certificate(actor: Any, data: CertificateInput) -> Certificate:
             issuing_authority=optional_text(data.issuing_authority, "issuing_authority", "发证机关", 100),
         )
         _record_event(cert, CertificateEventKind.ISSUED, data.issued_on, "", actor)
-        _audit(actor, "registry.certificate_issue", cert, None)
+        audit.record_change(actor, "registry.certificate_issue", cert, None)
     return cert
 
 
@@ -305,7 +291,7 @@ def do_change_certificate_status(
         cert.status = status_after
         cert.save()
         _record_event(cert, kind, effective_on, reason, actor)
-        _audit(actor, f"registry.certificate_{kind}", cert, before)
+        audit.record_change(actor, f"registry.certificate_{kind}", cert, before)
     return cert
 
 
@@ -319,7 +305,7 @@ def do_renew_certificate(actor: Any, number: str, expires_on: dt.date, reason: s
         cert.expires_on = expires_on
         cert.save()
         _record_event(cert, CertificateEventKind.RENEWED, dt.date.today(), reason, actor)
-        _audit(actor, "registry.certificate_renew", cert, before)
+        audit.record_change(actor, "registry.certificate_renew", cert, before)
     return cert
 
 
@@ -402,7 +388,7 @@ def do_create_entity(actor: Any, data: EntityInput) -> Entity:
     values = _clean_entity(actor, data, None)
     with transaction.atomic():
         entity = Entity.objects.create(**values)
-        _audit(actor, "registry.entity_create", entity, None)
+        audit.record_change(actor, "registry.entity_create", entity, None)
     return entity
 
 
@@ -413,7 +399,7 @@ def do_update_entity(actor: Any, entity_id: int, data: EntityInput) -> Entity:
         for name, value in _clean_entity(actor, data, entity).items():
             setattr(entity, name, value)
         entity.save()
-        _audit(actor, "registry.entity_update", entity, before)
+        audit.record_change(actor, "registry.entity_update", entity, before)
     return entity
 
 
