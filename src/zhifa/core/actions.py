@@ -205,14 +205,5 @@ def do_update_region(
         region.save()
         if region.full_name != old_full_name:
             _rename_descendants(region, old_full_name)
-        audit.record(
-            audit.Change(
-                "core.region_update",
-                "core.region",
-                code,
-                before=before,
-                after=audit.snapshot(region),
-                actor=actor,
-            )
-        )
+        audit.record_change(actor, "core.region_update", region, before)
     return region
