@@ -6,6 +6,8 @@ from typing import Any, TypeVar
 
 from django.db import models
 from django.http import HttpRequest
+from ninja import Schema
+from pydantic import create_model
 
 from zhifa.core import roles
 from zhifa.core.errors import NotFound, PermissionDenied
@@ -30,3 +32,12 @@ def scoped_get(
     if obj is None:
         raise NotFound()
     return obj
+
+
+def partial_schema(schema: type[Schema]) -> type[Schema]:
+    """The PATCH body for an input schema: the same fields, all optional. Only the fields the
+    client sends are applied (`payload.dict(exclude_unset=True)`)."""
+    fields: dict[str, Any] = {
+        name: (field.annotation | None, None) for name, field in schema.model_fields.items()
+    }
+    return create_model(f"{schema.__name__.removesuffix('In')}Patch", __base__=Schema, **fields)

@@ -10,7 +10,7 @@ from ninja import Field, FilterLookup, FilterSchema, Query, Router, Schema, Stat
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from zhifa.core import roles
-from zhifa.core.api_helpers import scoped, scoped_get
+from zhifa.core.api_helpers import partial_schema, scoped, scoped_get
 from zhifa.core.identifiers import mask_id_number, mask_phone
 from zhifa.core.models import Region
 from zhifa.registry import actions
@@ -66,17 +66,7 @@ class AgencyIn(Schema):
     phone: str = ""
 
 
-class AgencyPatch(Schema):
-    code: str | None = None
-    name: str | None = None
-    kind: str | None = None
-    region_code: str | None = None
-    domain_codes: list[str] | None = None
-    short_name: str | None = None
-    supervising_agency_code: str | None = None
-    status: str | None = None
-    address: str | None = None
-    phone: str | None = None
+AgencyPatch = partial_schema(AgencyIn)
 
 
 class AgencyFilter(FilterSchema):
@@ -188,15 +178,7 @@ class OfficerIn(Schema):
     status: str = "active"
 
 
-class OfficerPatch(Schema):
-    name: str | None = None
-    id_number: str | None = None
-    agency_code: str | None = None
-    role: str | None = None
-    gender: str | None = None
-    phone: str | None = None
-    has_legal_qualification: bool | None = None
-    status: str | None = None
+OfficerPatch = partial_schema(OfficerIn)
 
 
 class OfficerFilter(FilterSchema):
@@ -390,18 +372,7 @@ class EntityIn(Schema):
     longitude: Decimal | None = None
 
 
-class EntityPatch(Schema):
-    kind: str | None = None
-    name: str | None = None
-    region_code: str | None = None
-    credit_code: str | None = None
-    id_number: str | None = None
-    legal_representative: str | None = None
-    address: str | None = None
-    industry: str | None = None
-    phone: str | None = None
-    latitude: Decimal | None = None
-    longitude: Decimal | None = None
+EntityPatch = partial_schema(EntityIn)
 
 
 class EntityFilter(FilterSchema):
