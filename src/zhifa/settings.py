@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "zhifa.core",
     "zhifa.registry",
     "zhifa.accounts",
+    "zhifa.laws",
 ]
 
 MIDDLEWARE = [

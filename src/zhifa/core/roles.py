@@ -39,14 +39,18 @@ ENTITY = "registry.entity"
 AUDIT = "core.auditentry"
 USER = "accounts.user"
 
+# The law library is public reference data: every business role reads it; it changes only by import.
+LAW_LIBRARY = ("laws.law", "laws.lawversion", "laws.article", "laws.penaltyprovision")
+_LAWS_READ = dict.fromkeys(LAW_LIBRARY, R)
+
 PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
-    Role.OFFICER: {REGION: R, AGENCY: R, OFFICER: R, CERTIFICATE: R, ENTITY: RAW},
-    Role.AGENCY_LEAD: {REGION: R, AGENCY: R, OFFICER: R, CERTIFICATE: R, ENTITY: RAW},
-    Role.LEGAL_REVIEWER: {REGION: R, AGENCY: R, OFFICER: R, CERTIFICATE: R, ENTITY: R},
-    Role.AGENCY_ADMIN: {REGION: R, AGENCY: RW, OFFICER: RAW, CERTIFICATE: RAW, ENTITY: RAW},
+    Role.OFFICER: {REGION: R, AGENCY: R, OFFICER: R, CERTIFICATE: R, ENTITY: RAW, **_LAWS_READ},
+    Role.AGENCY_LEAD: {REGION: R, AGENCY: R, OFFICER: R, CERTIFICATE: R, ENTITY: RAW, **_LAWS_READ},
+    Role.LEGAL_REVIEWER: {REGION: R, AGENCY: R, OFFICER: R, CERTIFICATE: R, ENTITY: R, **_LAWS_READ},
+    Role.AGENCY_ADMIN: {REGION: R, AGENCY: RW, OFFICER: RAW, CERTIFICATE: RAW, ENTITY: RAW, **_LAWS_READ},
     # The justice bureau confirms enforcement bodies and issues enforcement certificates.
-    Role.SUPERVISOR: {REGION: R, AGENCY: RAW, OFFICER: R, CERTIFICATE: RAW, ENTITY: R},
-    Role.HOTLINE_OPERATOR: {REGION: R, AGENCY: R, ENTITY: R},
+    Role.SUPERVISOR: {REGION: R, AGENCY: RAW, OFFICER: R, CERTIFICATE: RAW, ENTITY: R, **_LAWS_READ},
+    Role.HOTLINE_OPERATOR: {REGION: R, AGENCY: R, ENTITY: R, **_LAWS_READ},
     # 三员分立: the auditor reads the audit trail and nothing else ...
     Role.AUDITOR: {AUDIT: R},
     # ... and the system administrator manages accounts and reference data (division codes)
