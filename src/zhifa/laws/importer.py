@@ -46,6 +46,7 @@ ITEM = re.compile(
     r"^(?:[（(](?P<paren>[一二三四五六七八九十]+)[）)]|(?P<comma>[一二三四五六七八九十]+)、)\s*"
 )
 SUB_ITEM = re.compile(r"^\d+[.、．]")
+CJK_GAP = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")  # 总 则 → 总则
 INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\ufeff\u2060"), None)
 KEYWORD_LEVEL = {"编": "part", "分编": "subpart", "章": "chapter", "节": "section"}
 LEVEL_DEPTH = {"part": 0, "subpart": 1, "chapter": 2, "section": 3}
@@ -266,7 +267,7 @@ def _parse_body(parsed: ParsedLaw, lines: list[str], start: int) -> None:
                     level=level,
                     number=value,
                     label=f"第{division['num']}{division['kw']}",
-                    title=(division["title"] or "").strip(),
+                    title=CJK_GAP.sub("", (division["title"] or "").strip()),
                     line=number,
                     parent=parent,
                 )
