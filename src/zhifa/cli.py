@@ -4,6 +4,8 @@ zhifa demo [--no-serve] [--host H] [--port P]   migrate, seed the demo city once
 zhifa serve [--host H] [--port P] [--workers N] production server (gunicorn)
 zhifa audit verify                              recompute the audit hash chain
 zhifa token create USERNAME [--days N]          issue an API bearer token
+zhifa laws import PATH...                       import law files or folders (JSON report)
+zhifa laws provisions LAW [--json] [--date D]   the penalty provisions of a law version
 zhifa manage ...                                any Django management command
 """
 
@@ -95,6 +97,15 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("username")
     create.add_argument("--days", type=int, default=90)
 
+    laws = sub.add_parser("laws", help="法律法规库")
+    laws_sub = laws.add_subparsers(dest="laws_command", required=True)
+    imp = laws_sub.add_parser("import", help="导入法律文件或目录，输出 JSON 报告")
+    imp.add_argument("paths", nargs="+")
+    prov = laws_sub.add_parser("provisions", help="输出某部法律的罚则（JSON）")
+    prov.add_argument("law_name")
+    prov.add_argument("--json", action="store_true")
+    prov.add_argument("--date", default=None, help="YYYY-MM-DD，默认今天")
+
     sub.add_parser("manage", help="Django 管理命令", add_help=False)
     return parser
 
@@ -117,6 +128,11 @@ def main(argv: list[str] | None = None) -> int:
         return _call("audit_verify")
     if args.command == "token":
         return _call("token_create", args.username, "--days", str(args.days))
+    if args.command == "laws":
+        if args.laws_command == "import":
+            return _call("laws_import", *args.paths)
+        extra = ["--date", args.date] if args.date else []
+        return _call("laws_provisions", args.law_name, "--json", *extra)
     return 2
 
 
