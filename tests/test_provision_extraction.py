@@ -213,3 +213,17 @@ def test_precision_and_recall_stay_above_floors() -> None:
     for name, (precision, recall) in FLOORS.items():
         assert scores[name].precision >= precision, name
         assert scores[name].recall >= recall, name
+
+
+def test_graded_items_carry_the_fines() -> None:
+    """安全生产法 Art. 95: 依照下列规定处以罚款：（一）发生一般事故的，处…百分之四十的罚款 …"""
+    paragraph = (
+        "生产经营单位的主要负责人未履行本法规定的安全生产管理职责，导致发生生产安全事故的，由应急管理部门依照下列规定处以罚款:\n"
+        "（一）发生一般事故的，处上一年年收入百分之四十的罚款；\n（二）发生较大事故的，处上一年年收入百分之六十的罚款；"
+    )
+    (provision,) = extract_article("安全生产法", "第九十五条", [paragraph])
+    assert provision.department == "应急管理部门"
+    assert [(r.minimum, r.condition) for r in provision.fine_ranges] == [
+        (Decimal("0.4"), "发生一般事故的"),
+        (Decimal("0.6"), "发生较大事故的"),
+    ]

@@ -72,12 +72,13 @@ def parse_number(text: str) -> Decimal:
 
 
 def parse_multiple(text: str) -> Decimal:
-    """`十倍` → 10, `等值` → 1, `百分之五十` → 0.5, `百分之十` → 0.1."""
+    """`十倍` → 10, `等值` → 1, `百分之五十` → 0.5, `千分之五` → 0.005."""
     text = text.strip()
     if text == "等值":
         return Decimal(1)
-    if text.startswith("百分之"):
-        return parse_number(text[3:]) / Decimal(100)
+    for prefix, scale in (("百分之", 100), ("千分之", 1000), ("万分之", 10000)):
+        if text.startswith(prefix):
+            return parse_number(text[len(prefix) :]) / Decimal(scale)
     if text.endswith("倍"):
         return parse_number(text[:-1])
     raise ValueError(f"bad multiple {text!r}")
@@ -93,7 +94,7 @@ class AmountRange:
     base: str = ""
 
 
-MULTIPLE = f"(?:{NUMBER}倍|等值|百分之{NUMBER})"
+MULTIPLE = f"(?:{NUMBER}倍|等值|[百千万]分之{NUMBER})"
 FIXED = f"{NUMBER}元"
 RANGE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("multiple", re.compile(f"(?P<low>{MULTIPLE})以上(?P<high>{MULTIPLE})以下")),

@@ -300,11 +300,17 @@ def extract_paragraph(paragraph: str, number: int) -> tuple[list[ExtractedProvis
     kinds = penalty_kinds(penalty_text)
     if not kinds and not reference:
         return [], ""
+    ranges = fine_ranges(penalty_text)
+    if items and not LIST_LEAD.search(lead):
+        # 依照下列规定处以罚款：（一）发生一般事故的，处…: the items are graded penalties
+        item_text = "；".join(text for _, text in items)
+        ranges += fine_ranges(item_text)
+        kinds = [kind for kind in KIND_ORDER if kind in set(kinds) | set(penalty_kinds(item_text))]
     common = {
         "paragraph_number": number,
         "department": find_department(penalty_text),
         "penalty_kinds": kinds,
-        "fine_ranges": fine_ranges(penalty_text),
+        "fine_ranges": ranges,
         "reference": reference.group("ref") if reference and not kinds else "",
     }
     if items and LIST_LEAD.search(lead):
