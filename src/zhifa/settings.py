@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "zhifa.registry",
     "zhifa.accounts",
     "zhifa.laws",
+    "zhifa.powers",
 ]
 
 MIDDLEWARE = [

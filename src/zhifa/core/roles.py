@@ -43,14 +43,59 @@ USER = "accounts.user"
 LAW_LIBRARY = ("laws.law", "laws.lawversion", "laws.article", "laws.penaltyprovision")
 _LAWS_READ = dict.fromkeys(LAW_LIBRARY, R)
 
+# The powers list (权责清单): agencies read theirs; the agency admin keeps its own powers,
+# benchmarks, no-penalty list and checklists; the justice bureau confirms powers and records
+# transfers between agencies (decided above the agency), benchmarks stay the agencies' own.
+POWERS_LIST = (
+    "powers.power",
+    "powers.powertransfer",
+    "powers.discretionbenchmark",
+    "powers.nopenaltyrule",
+    "powers.checklist",
+)
+_POWERS_READ = dict.fromkeys(POWERS_LIST, R)
+_POWERS_KEEP = {**dict.fromkeys(POWERS_LIST, RAW), "powers.powertransfer": R}
+_POWERS_CONFIRM = {**_POWERS_READ, "powers.power": RAW, "powers.powertransfer": RAW}
+_LAWS_AND_POWERS_READ = {**_LAWS_READ, **_POWERS_READ}
+
 PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
-    Role.OFFICER: {REGION: R, AGENCY: R, OFFICER: R, CERTIFICATE: R, ENTITY: RAW, **_LAWS_READ},
-    Role.AGENCY_LEAD: {REGION: R, AGENCY: R, OFFICER: R, CERTIFICATE: R, ENTITY: RAW, **_LAWS_READ},
-    Role.LEGAL_REVIEWER: {REGION: R, AGENCY: R, OFFICER: R, CERTIFICATE: R, ENTITY: R, **_LAWS_READ},
-    Role.AGENCY_ADMIN: {REGION: R, AGENCY: RW, OFFICER: RAW, CERTIFICATE: RAW, ENTITY: RAW, **_LAWS_READ},
+    Role.OFFICER: {REGION: R, AGENCY: R, OFFICER: R, CERTIFICATE: R, ENTITY: RAW, **_LAWS_AND_POWERS_READ},
+    Role.AGENCY_LEAD: {
+        REGION: R,
+        AGENCY: R,
+        OFFICER: R,
+        CERTIFICATE: R,
+        ENTITY: RAW,
+        **_LAWS_AND_POWERS_READ,
+    },
+    Role.LEGAL_REVIEWER: {
+        REGION: R,
+        AGENCY: R,
+        OFFICER: R,
+        CERTIFICATE: R,
+        ENTITY: R,
+        **_LAWS_AND_POWERS_READ,
+    },
+    Role.AGENCY_ADMIN: {
+        REGION: R,
+        AGENCY: RW,
+        OFFICER: RAW,
+        CERTIFICATE: RAW,
+        ENTITY: RAW,
+        **_LAWS_READ,
+        **_POWERS_KEEP,
+    },
     # The justice bureau confirms enforcement bodies and issues enforcement certificates.
-    Role.SUPERVISOR: {REGION: R, AGENCY: RAW, OFFICER: R, CERTIFICATE: RAW, ENTITY: R, **_LAWS_READ},
-    Role.HOTLINE_OPERATOR: {REGION: R, AGENCY: R, ENTITY: R, **_LAWS_READ},
+    Role.SUPERVISOR: {
+        REGION: R,
+        AGENCY: RAW,
+        OFFICER: R,
+        CERTIFICATE: RAW,
+        ENTITY: R,
+        **_LAWS_READ,
+        **_POWERS_CONFIRM,
+    },
+    Role.HOTLINE_OPERATOR: {REGION: R, AGENCY: R, ENTITY: R, **_LAWS_AND_POWERS_READ},
     # 三员分立: the auditor reads the audit trail and nothing else ...
     Role.AUDITOR: {AUDIT: R},
     # ... and the system administrator manages accounts and reference data (division codes)
