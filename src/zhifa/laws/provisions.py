@@ -253,7 +253,10 @@ def normalise_party(party: str) -> str:
 
 # --- paragraphs and items ---------------------------------------------------------------------
 
-ITEM = re.compile(r"^（(?P<n>[一二三四五六七八九十]+)）(?P<text>.*)$")
+ITEM = re.compile(
+    r"^(?:[（(](?P<n>[一二三四五六七八九十]+)[）)]|(?P<m>[一二三四五六七八九十]+)、)\s*(?P<text>.*)$"
+)
+SUB_ITEM = re.compile(r"^\d+[.、．]")  # 目: stays inside its item
 CN_SMALL = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 
 
@@ -272,7 +275,10 @@ def split_items(paragraph: str) -> tuple[str, list[tuple[int, str]]]:
     for line in lines:
         match = ITEM.match(line)
         if match and (items or lead_lines):
-            items.append((small_number(match.group("n")), match.group("text")))
+            items.append((small_number(match.group("n") or match.group("m")), match.group("text")))
+        elif items and SUB_ITEM.match(line):
+            number, text = items[-1]
+            items[-1] = (number, f"{text}\n{line}")
         elif items:
             lead_lines.append(line)  # a closing sentence after the items stays with the lead
         else:
