@@ -12,5 +12,6 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("registry/", include("zhifa.registry.urls")),
     path("accounts/", include("zhifa.accounts.urls")),
+    path("laws/", include("zhifa.laws.urls")),
     path("api/v1/", api.urls),
 ]
