@@ -1,7 +1,5 @@
 """Law library endpoints (read only: the library changes by import). Thin: scoped reads."""
 
-from __future__ import annotations
-
 import datetime as dt
 import re
 from decimal import Decimal
