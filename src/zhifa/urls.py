@@ -13,5 +13,6 @@ urlpatterns = [
     path("registry/", include("zhifa.registry.urls")),
     path("accounts/", include("zhifa.accounts.urls")),
     path("laws/", include("zhifa.laws.urls")),
+    path("powers/", include("zhifa.powers.urls")),
     path("api/v1/", api.urls),
 ]
