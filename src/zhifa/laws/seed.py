@@ -1,5 +1,5 @@
 """Demo data: the national law corpus shipped in `zhifa/laws/corpus`, imported through the
-import action as the system (registered after the registry seeder: same order, later name).
+import action as the system (order 10, like the registry seeder; it needs nothing from it).
 
 `ZHIFA_DEMO_SIZE=small` (tests) imports a handful of laws spanning the demo's domains instead
 of all 280 files, the way the registry seeder builds a reduced city.
