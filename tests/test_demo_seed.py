@@ -12,6 +12,7 @@ from django.core.management import call_command
 
 from zhifa.accounts.models import User
 from zhifa.accounts.seed import DEMO_LOGINS, read_logins
+from zhifa.core import seeding
 from zhifa.core.audit import verify_chain
 from zhifa.core.identifiers import ric_problem, uscc_problem
 from zhifa.core.models import AuditEntry
@@ -41,6 +42,9 @@ def run_demo() -> str:
 def data_dir(settings, tmp_path: Path, monkeypatch) -> Path:
     monkeypatch.setenv("ZHIFA_DEMO_SIZE", "small")
     settings.DATA_DIR = tmp_path
+    # These tests are about the city and its logins; the law and powers seeders have their own.
+    city_seeders = {name: s for name, s in seeding.SEEDERS.items() if name in {"registry", "accounts"}}
+    monkeypatch.setattr(seeding, "SEEDERS", city_seeders)
     return tmp_path
 
 

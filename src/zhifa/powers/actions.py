@@ -484,9 +484,22 @@ def draft_candidates(agency: Agency, include_articles: bool = True) -> list[Draf
     return drafts
 
 
-def do_generate_draft_powers(actor: Any, agency_code: str, include_articles: bool = True) -> list[Power]:
+def _first_of_each_kind(drafts: list[Any], limits: dict[str, int]) -> list[Any]:
+    taken: dict[str, int] = {}
+    kept = []
+    for draft in drafts:
+        if taken.get(draft.kind, 0) < limits.get(draft.kind, 0):
+            taken[draft.kind] = taken.get(draft.kind, 0) + 1
+            kept.append(draft)
+    return kept
+
+
+def do_generate_draft_powers(
+    actor: Any, agency_code: str, include_articles: bool = True, per_kind_limit: dict[str, int] | None = None
+) -> list[Power]:
     """Create DRAFT powers for the agency from its domains' laws; skips provisions and articles
-    an existing (not revoked) power of the agency already covers. One audit entry per power."""
+    an existing (not revoked) power of the agency already covers. One audit entry per power.
+    `per_kind_limit` keeps at most that many new drafts of each kind (the demo uses it)."""
     require_role_permission(actor, Power, roles.ADD)
     agency = _agency_in_scope(actor, agency_code, "agency_code")
     if not is_system(actor) and not Agency.objects.restrict(actor, roles.VIEW).filter(pk=agency.pk).exists():
@@ -502,6 +515,8 @@ def do_generate_draft_powers(actor: Any, agency_code: str, include_articles: boo
         if not (d.provisions and d.provisions[0].pk in covered_provisions)
         and not (not d.provisions and (d.kind, d.articles[0][0].pk) in covered_articles)
     ]
+    if per_kind_limit is not None:
+        drafts = _first_of_each_kind(drafts, per_kind_limit)
     if not drafts:
         return []
     with transaction.atomic():

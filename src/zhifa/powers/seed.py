@@ -21,6 +21,14 @@ from zhifa.powers.models import Power, PowerKind, PowerStatus, RangeKind, Tier
 from zhifa.registry.models import Agency
 
 EFFECTIVE = dt.date(2024, 1, 1)
+# Powers per agency and kind in the demo: a realistic mix (several hundred across the city)
+# that keeps `make demo` quick. Real lists run longer; the draft generator makes them all.
+DEMO_POWERS_PER_KIND = {
+    PowerKind.PENALTY: 8,
+    PowerKind.LICENCE: 2,
+    PowerKind.INSPECTION: 2,
+    PowerKind.COERCION: 1,
+}
 CHECKLIST_ITEMS = 8
 TIER_CIRCUMSTANCES = {
     Tier.NO_PENALTY: "初次违法；危害后果轻微；在责令改正期限内改正",
@@ -139,7 +147,7 @@ def seed_powers() -> str:
     agencies = list(Agency.objects.prefetch_related("domains").order_by("pk"))
     created = 0
     for agency in agencies:
-        drafts = actions.do_generate_draft_powers(None, agency.code)
+        drafts = actions.do_generate_draft_powers(None, agency.code, per_kind_limit=DEMO_POWERS_PER_KIND)
         if drafts:
             created += actions.do_confirm_draft_powers(None, agency.code, effective_from=EFFECTIVE)
     seeding.progress(f"权责清单：{created} 项职权（{len(agencies)} 个执法主体）")
