@@ -65,7 +65,9 @@ class LawVersion(models.Model):
         verbose_name = _("法律版本")
         verbose_name_plural = _("法律版本")
         ordering = ["law_id", "effective_date"]
-        constraints = [models.UniqueConstraint(fields=["law", "effective_date"], name="law_version_unique_date")]
+        constraints = [
+            models.UniqueConstraint(fields=["law", "effective_date"], name="law_version_unique_date")
+        ]
 
     def __str__(self) -> str:
         return f"{self.law.name}({self.effective_date:%Y-%m-%d})"
@@ -82,7 +84,9 @@ class Division(models.Model):
     """A structural heading of a version: 编, 分编, 章 or 节, nested through `parent`."""
 
     version = models.ForeignKey(LawVersion, on_delete=models.CASCADE, related_name="divisions")
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="children")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
+    )
     level = models.CharField(_("层级"), max_length=10, choices=DivisionLevel.choices)
     number = models.PositiveIntegerField(_("序号"))
     label = models.CharField(_("编号"), max_length=20)  # 第九章
@@ -221,7 +225,9 @@ class FineRange(models.Model):
     base = models.CharField(_("倍数基数"), max_length=60, blank=True)
     condition = models.CharField(_("适用条件"), max_length=300, blank=True)
     aggravated = models.BooleanField(_("情节严重"), default=False)
-    party_kind = models.CharField(_("适用对象"), max_length=20, blank=True)  # 单位 / 个人 / 直接负责的主管人员 …
+    party_kind = models.CharField(
+        _("适用对象"), max_length=20, blank=True
+    )  # 单位 / 个人 / 直接负责的主管人员 …
     text = models.CharField(_("原文"), max_length=500)
 
     class Meta:

@@ -5,161 +5,315 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Law',
+            name="Law",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, unique=True, verbose_name='简称')),
-                ('title', models.CharField(max_length=200, verbose_name='标题')),
-                ('level', models.CharField(choices=[('law', '法律'), ('regulation', '行政法规'), ('departmental_rule', '部门规章'), ('local', '地方性法规/规章')], default='law', max_length=20, verbose_name='效力级别')),
-                ('category', models.CharField(blank=True, max_length=100, verbose_name='分类')),
-                ('issuer', models.CharField(blank=True, max_length=100, verbose_name='制定机关')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, unique=True, verbose_name="简称")),
+                ("title", models.CharField(max_length=200, verbose_name="标题")),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[
+                            ("law", "法律"),
+                            ("regulation", "行政法规"),
+                            ("departmental_rule", "部门规章"),
+                            ("local", "地方性法规/规章"),
+                        ],
+                        default="law",
+                        max_length=20,
+                        verbose_name="效力级别",
+                    ),
+                ),
+                ("category", models.CharField(blank=True, max_length=100, verbose_name="分类")),
+                ("issuer", models.CharField(blank=True, max_length=100, verbose_name="制定机关")),
             ],
             options={
-                'verbose_name': '法律法规',
-                'verbose_name_plural': '法律法规',
-                'ordering': ['name'],
+                "verbose_name": "法律法规",
+                "verbose_name_plural": "法律法规",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='LawVersion',
+            name="LawVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('effective_date', models.DateField(verbose_name='施行/修订日期')),
-                ('title', models.CharField(max_length=200, verbose_name='标题')),
-                ('history', models.JSONField(default=list, verbose_name='制定修改沿革')),
-                ('source_file', models.CharField(blank=True, max_length=300, verbose_name='来源文件')),
-                ('content_hash', models.CharField(max_length=64, verbose_name='内容摘要')),
-                ('article_count', models.PositiveIntegerField(default=0, verbose_name='条文数')),
-                ('imported_at', models.DateTimeField(auto_now_add=True)),
-                ('law', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='versions', to='laws.law')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("effective_date", models.DateField(verbose_name="施行/修订日期")),
+                ("title", models.CharField(max_length=200, verbose_name="标题")),
+                ("history", models.JSONField(default=list, verbose_name="制定修改沿革")),
+                ("source_file", models.CharField(blank=True, max_length=300, verbose_name="来源文件")),
+                ("content_hash", models.CharField(max_length=64, verbose_name="内容摘要")),
+                ("article_count", models.PositiveIntegerField(default=0, verbose_name="条文数")),
+                ("imported_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "law",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="versions", to="laws.law"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '法律版本',
-                'verbose_name_plural': '法律版本',
-                'ordering': ['law_id', 'effective_date'],
+                "verbose_name": "法律版本",
+                "verbose_name_plural": "法律版本",
+                "ordering": ["law_id", "effective_date"],
             },
         ),
         migrations.CreateModel(
-            name='Division',
+            name="Division",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('level', models.CharField(choices=[('part', '编'), ('subpart', '分编'), ('chapter', '章'), ('section', '节')], max_length=10, verbose_name='层级')),
-                ('number', models.PositiveIntegerField(verbose_name='序号')),
-                ('label', models.CharField(max_length=20, verbose_name='编号')),
-                ('title', models.CharField(max_length=200, verbose_name='标题')),
-                ('sort_order', models.PositiveIntegerField(default=0)),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='children', to='laws.division')),
-                ('version', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='divisions', to='laws.lawversion')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[("part", "编"), ("subpart", "分编"), ("chapter", "章"), ("section", "节")],
+                        max_length=10,
+                        verbose_name="层级",
+                    ),
+                ),
+                ("number", models.PositiveIntegerField(verbose_name="序号")),
+                ("label", models.CharField(max_length=20, verbose_name="编号")),
+                ("title", models.CharField(max_length=200, verbose_name="标题")),
+                ("sort_order", models.PositiveIntegerField(default=0)),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="children",
+                        to="laws.division",
+                    ),
+                ),
+                (
+                    "version",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="divisions",
+                        to="laws.lawversion",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['version_id', 'sort_order'],
+                "ordering": ["version_id", "sort_order"],
             },
         ),
         migrations.CreateModel(
-            name='Article',
+            name="Article",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField(verbose_name='条')),
-                ('suffix', models.PositiveSmallIntegerField(default=0, verbose_name='之')),
-                ('label', models.CharField(max_length=30, verbose_name='条号')),
-                ('text', models.TextField(verbose_name='条文')),
-                ('line', models.PositiveIntegerField(default=0, verbose_name='源文件行号')),
-                ('sort_order', models.PositiveIntegerField(default=0)),
-                ('chapter', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='chapter_articles', to='laws.division')),
-                ('section', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='section_articles', to='laws.division')),
-                ('version', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='articles', to='laws.lawversion')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveIntegerField(verbose_name="条")),
+                ("suffix", models.PositiveSmallIntegerField(default=0, verbose_name="之")),
+                ("label", models.CharField(max_length=30, verbose_name="条号")),
+                ("text", models.TextField(verbose_name="条文")),
+                ("line", models.PositiveIntegerField(default=0, verbose_name="源文件行号")),
+                ("sort_order", models.PositiveIntegerField(default=0)),
+                (
+                    "chapter",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="chapter_articles",
+                        to="laws.division",
+                    ),
+                ),
+                (
+                    "section",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="section_articles",
+                        to="laws.division",
+                    ),
+                ),
+                (
+                    "version",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="articles",
+                        to="laws.lawversion",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '条文',
-                'verbose_name_plural': '条文',
-                'ordering': ['version_id', 'sort_order'],
+                "verbose_name": "条文",
+                "verbose_name_plural": "条文",
+                "ordering": ["version_id", "sort_order"],
             },
         ),
         migrations.CreateModel(
-            name='Paragraph',
+            name="Paragraph",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveSmallIntegerField(verbose_name='款')),
-                ('text', models.TextField(verbose_name='内容')),
-                ('article', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='paragraphs', to='laws.article')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveSmallIntegerField(verbose_name="款")),
+                ("text", models.TextField(verbose_name="内容")),
+                (
+                    "article",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="paragraphs",
+                        to="laws.article",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['article_id', 'number'],
+                "ordering": ["article_id", "number"],
             },
         ),
         migrations.CreateModel(
-            name='Item',
+            name="Item",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveSmallIntegerField(verbose_name='项')),
-                ('text', models.TextField(verbose_name='内容')),
-                ('paragraph', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='items', to='laws.paragraph')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveSmallIntegerField(verbose_name="项")),
+                ("text", models.TextField(verbose_name="内容")),
+                (
+                    "paragraph",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="items", to="laws.paragraph"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['paragraph_id', 'number'],
+                "ordering": ["paragraph_id", "number"],
             },
         ),
         migrations.CreateModel(
-            name='PenaltyProvision',
+            name="PenaltyProvision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('paragraph_number', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='款')),
-                ('item_number', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='项')),
-                ('conduct', models.TextField(verbose_name='违法行为')),
-                ('department', models.CharField(blank=True, max_length=200, verbose_name='处罚部门（原文）')),
-                ('penalty_kinds', models.JSONField(default=list, verbose_name='处罚种类')),
-                ('text', models.TextField(verbose_name='原文')),
-                ('sort_order', models.PositiveSmallIntegerField(default=0)),
-                ('article', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='provisions', to='laws.article')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "paragraph_number",
+                    models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="款"),
+                ),
+                ("item_number", models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="项")),
+                ("conduct", models.TextField(verbose_name="违法行为")),
+                ("department", models.CharField(blank=True, max_length=200, verbose_name="处罚部门（原文）")),
+                ("penalty_kinds", models.JSONField(default=list, verbose_name="处罚种类")),
+                ("text", models.TextField(verbose_name="原文")),
+                ("sort_order", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "article",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="provisions",
+                        to="laws.article",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '罚则',
-                'verbose_name_plural': '罚则',
-                'ordering': ['article_id', 'sort_order'],
+                "verbose_name": "罚则",
+                "verbose_name_plural": "罚则",
+                "ordering": ["article_id", "sort_order"],
             },
         ),
         migrations.CreateModel(
-            name='FineRange',
+            name="FineRange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('fixed', '定额幅度'), ('multiple', '倍数幅度')], max_length=10, verbose_name='类型')),
-                ('minimum', models.DecimalField(blank=True, decimal_places=2, max_digits=16, null=True, verbose_name='下限')),
-                ('maximum', models.DecimalField(blank=True, decimal_places=2, max_digits=16, null=True, verbose_name='上限')),
-                ('base', models.CharField(blank=True, max_length=60, verbose_name='倍数基数')),
-                ('condition', models.CharField(blank=True, max_length=300, verbose_name='适用条件')),
-                ('aggravated', models.BooleanField(default=False, verbose_name='情节严重')),
-                ('party_kind', models.CharField(blank=True, max_length=20, verbose_name='适用对象')),
-                ('text', models.CharField(max_length=500, verbose_name='原文')),
-                ('provision', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='fine_ranges', to='laws.penaltyprovision')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("fixed", "定额幅度"), ("multiple", "倍数幅度")],
+                        max_length=10,
+                        verbose_name="类型",
+                    ),
+                ),
+                (
+                    "minimum",
+                    models.DecimalField(
+                        blank=True, decimal_places=2, max_digits=16, null=True, verbose_name="下限"
+                    ),
+                ),
+                (
+                    "maximum",
+                    models.DecimalField(
+                        blank=True, decimal_places=2, max_digits=16, null=True, verbose_name="上限"
+                    ),
+                ),
+                ("base", models.CharField(blank=True, max_length=60, verbose_name="倍数基数")),
+                ("condition", models.CharField(blank=True, max_length=300, verbose_name="适用条件")),
+                ("aggravated", models.BooleanField(default=False, verbose_name="情节严重")),
+                ("party_kind", models.CharField(blank=True, max_length=20, verbose_name="适用对象")),
+                ("text", models.CharField(max_length=500, verbose_name="原文")),
+                (
+                    "provision",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="fine_ranges",
+                        to="laws.penaltyprovision",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '罚款幅度',
-                'verbose_name_plural': '罚款幅度',
-                'ordering': ['provision_id', 'id'],
+                "verbose_name": "罚款幅度",
+                "verbose_name_plural": "罚款幅度",
+                "ordering": ["provision_id", "id"],
             },
         ),
         migrations.AddConstraint(
-            model_name='lawversion',
-            constraint=models.UniqueConstraint(fields=('law', 'effective_date'), name='law_version_unique_date'),
+            model_name="lawversion",
+            constraint=models.UniqueConstraint(
+                fields=("law", "effective_date"), name="law_version_unique_date"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='article',
-            constraint=models.UniqueConstraint(fields=('version', 'number', 'suffix'), name='article_unique_number'),
+            model_name="article",
+            constraint=models.UniqueConstraint(
+                fields=("version", "number", "suffix"), name="article_unique_number"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='paragraph',
-            constraint=models.UniqueConstraint(fields=('article', 'number'), name='paragraph_unique_number'),
+            model_name="paragraph",
+            constraint=models.UniqueConstraint(fields=("article", "number"), name="paragraph_unique_number"),
         ),
         migrations.AddConstraint(
-            model_name='item',
-            constraint=models.UniqueConstraint(fields=('paragraph', 'number'), name='item_unique_number'),
+            model_name="item",
+            constraint=models.UniqueConstraint(fields=("paragraph", "number"), name="item_unique_number"),
         ),
     ]
