@@ -58,9 +58,11 @@ def _actor_id(actor: Any) -> int | None:
 
 
 def power_snapshot(power: Power) -> dict[str, Any]:
-    """The full state of a power as kept in its versions (codes and citations, not ids only)."""
-    bases = list(power.bases.select_related("article__version__law").order_by("sort_order", "id"))
-    provisions = list(power.provisions.select_related("article__version__law").order_by("pk"))
+    """The full state of a power as kept in its versions (codes and citations, not ids only).
+    Reads `bases` and `provisions` through `.all()`, so a caller that prefetched them
+    (`_bulk_versions`) pays no query per power."""
+    bases = sorted(power.bases.all(), key=lambda b: (b.sort_order, b.pk))
+    provisions = sorted(power.provisions.all(), key=lambda p: p.pk)
     return {
         "code": power.code,
         "name": power.name,
@@ -588,31 +590,7 @@ def _bulk_versions(actor: Any, powers: Sequence[Power], action: str, reason: str
     )
     rows = []
     for power in powers:
-        snap = {
-            "code": power.code,
-            "name": power.name,
-            "kind": power.kind,
-            "holder_code": power.holder.code,
-            "holder_name": power.holder.name,
-            "domain_code": power.domain_id,
-            "status": power.status,
-            "version": power.version,
-            "effective_from": power.effective_from.isoformat() if power.effective_from else None,
-            "conduct": power.conduct,
-            "basis": [
-                {
-                    "article_id": b.article_id,
-                    "paragraph_number": b.paragraph_number,
-                    "item_number": b.item_number,
-                    "citation": b.citation,
-                }
-                for b in sorted(power.bases.all(), key=lambda b: (b.sort_order, b.pk))
-            ],
-            "provisions": [
-                {"id": p.pk, "citation": article_citation(p.article, p.paragraph_number, p.item_number)}
-                for p in sorted(power.provisions.all(), key=lambda p: p.pk)
-            ],
-        }
+        snap = power_snapshot(power)
         rows.append(
             PowerVersion(
                 power=power,
