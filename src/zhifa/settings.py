@@ -29,6 +29,8 @@ INSTALLED_APPS = [
     "zhifa.accounts",
     "zhifa.laws",
     "zhifa.powers",
+    "zhifa.exchange",
+    "zhifa.analytics",
 ]
 
 MIDDLEWARE = [
