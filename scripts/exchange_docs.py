@@ -159,20 +159,24 @@ def required_mark(name: str, required: set[str], conditional: set[str]) -> str:
 
 def conditions(schema: dict[str, Any], common: dict[str, Any]) -> list[tuple[str, str, list[str]]]:
     """(field, value, required fields) for every `if field = value then required` rule."""
-    found = []
-    for node in [schema, *schema.get("allOf", [])]:
+    found: list[tuple[str, str, list[str]]] = []
+
+    def walk(node: dict[str, Any]) -> None:
         node = resolve(node, common)
-        for rule in [node, *node.get("allOf", [])]:
-            if "if" in rule and "then" in rule:
-                ((field, test),) = rule["if"]["properties"].items()
-                found.append((field, test["const"], rule["then"]["required"]))
+        if "if" in node and "then" in node:
+            ((field, test),) = node["if"]["properties"].items()
+            found.append((field, test["const"], node["then"]["required"]))
+        for sub in node.get("allOf", []):
+            walk(sub)
+
+    walk(schema)
     return found
 
 
 def description_of(spec: dict[str, Any], common: dict[str, Any]) -> str:
     text = resolve(spec, common).get("description", "")
     target = spec.get("x-refers-to")
-    return f"{text} → `{target}`" if target else text
+    return f"{text} → `{target}`" if target and target not in text else text
 
 
 def field_rows(schema: dict[str, Any], common: dict[str, Any]) -> list[str]:
