@@ -39,6 +39,9 @@ pieces (identifiers, codes, dates, amounts, points, shared code sets) are `$defs
   Sources with other formats or without a time zone are converted by their mapping file.
 * **Amounts** are yuan (元) as JSON numbers, at most two decimals.
 * **Code sets** are closed lists (`enum`); a source's own codes are translated by its mapping file.
+* **Annotations** beyond standard JSON Schema (ignored by validators, read by this page and the
+  importer): `x-family`, `x-version`, `x-natural-key` on a schema; `x-labels` (Chinese label of each
+  code), `x-refers-to` (the family field a reference points at) and `x-code-set` on a field.
 * **What the schema does not check** (the import pipeline does, with its own reason codes): the check
   character of credit codes and ID numbers (`zhifa.core.identifiers`), whether a region code exists
   on the record's date, whether dates are plausible and in order (filing before decision, issue
