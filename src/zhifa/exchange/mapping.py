@@ -421,7 +421,9 @@ def apply_mapping(mapping: Mapping, batch: pa.RecordBatch) -> MappedBatch:
     names = [ROW, *kept, *work.columns]
     arrays = [work.rows, *(batch.column(name) for name in kept), *work.columns.values()]
     data = pa.RecordBatch.from_arrays(arrays, names=names)
-    problems = pa.concat_tables(work.problems) if work.problems else PROBLEM_SCHEMA.empty_table()
+    problems = PROBLEM_SCHEMA.empty_table()
+    if work.problems:
+        problems = pa.concat_tables(work.problems).sort_by([("_row", "ascending")])
     return MappedBatch(data, problems)
 
 
@@ -480,14 +482,22 @@ def _nulls(mapping: Mapping, work: _Work) -> None:
     """Placeholders meaning "no value" (``""``, ``NULL``, ``无``, ``-``) become real nulls."""
     if not mapping.null_values:
         return
-    value_set = pa.array(mapping.null_values, pa.string())
     for name in _text_columns(work):
-        column = work.columns[name]
-        work.columns[name] = pc.if_else(pc.is_in(column, value_set=value_set), None, column)
+        work.columns[name] = _null_out(work.columns[name], mapping.null_values)
+
+
+def _null_out(column: pa.Array, null_values: Iterable[str]) -> pa.Array:
+    mask = pc.is_in(column, value_set=pa.array(list(null_values), pa.string()))
+    if not pc.any(mask).as_py():
+        return column  # the common case: skip rebuilding the column
+    return pc.if_else(mask, None, column)
 
 
 def _split(mapping: Mapping, work: _Work) -> None:
-    """One field into several; missing parts are null, the last part keeps any remainder."""
+    """One field into several; missing parts are null, the last part keeps any remainder.
+
+    Parts are trimmed and checked against ``null_values`` again: ``A ~ -`` means "no end".
+    """
     for rule in mapping.split:
         column = work.get(rule.field)
         limit = len(rule.into) - 1
@@ -500,18 +510,29 @@ def _split(mapping: Mapping, work: _Work) -> None:
             work.columns.pop(rule.field, None)
         for index, target in enumerate(rule.into):
             part = pc.utf8_trim_whitespace(pc.list_element(fixed, index))
-            work.columns[target] = pc.if_else(pc.equal(part, ""), None, part)
+            work.columns[target] = _null_out(part, ("", *mapping.null_values))
 
 
 def _join(mapping: Mapping, work: _Work) -> None:
     """Several fields into one, skipping nulls; all-null gives null rather than ``""``."""
     for rule in mapping.join:
-        columns = [work.get(name) for name in rule.fields]
-        joined = pc.binary_join_element_wise(*columns, rule.separator, null_handling="skip")
+        joined = work.get(rule.fields[0])
+        for name in rule.fields[1:]:
+            joined = _join_pair(joined, work.get(name), rule.separator)
         if not rule.keep:
             for name in rule.fields:
                 work.columns.pop(name, None)
         work.columns[rule.target] = pc.if_else(pc.equal(joined, ""), None, joined)
+
+
+def _join_pair(left: pa.Array, right: pa.Array, separator: str) -> pa.Array:
+    """``left + separator + right``, or whichever side is not null.
+
+    Folded pairwise instead of ``binary_join_element_wise(null_handling="skip")``, which in
+    pyarrow 26 returns a shorter array when the last rows are null in every input.
+    """
+    both = pc.binary_join_element_wise(left, right, separator)
+    return pc.coalesce(both, left, right)
 
 
 def _case(mapping: Mapping, work: _Work) -> None:
