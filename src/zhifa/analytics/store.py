@@ -55,7 +55,7 @@ FAMILIES: dict[str, str | None] = {
 
 KEY = ("source_system", "source_id")
 PARTITION = "year"
-META = ("_record_version", "_record_hash", "_ingested_at", "_run_id", "_batch_no")
+META = ("_record_version", "_record_hash", "_key_hash", "_ingested_at", "_run_id", "_batch_no")
 # Records are dated in China time; the partition year must not depend on the host's zone.
 TIME_ZONE = "Asia/Shanghai"
 HASH_SCHEME = "duckdb-xor-hash-v1"
@@ -191,6 +191,11 @@ def _hash_sql(columns: Sequence[str]) -> str:
     expr = parts[0] if parts else "0::UBIGINT"
     for part in parts[1:]:
         expr = f"xor({expr}, {part})"
+    return _signed(expr)
+
+
+def _signed(expr: str) -> str:
+    """DuckDB hashes are UBIGINT; Delta (and Spark) have no unsigned types."""
     return f"(({expr})::HUGEINT - 9223372036854775808)::BIGINT"
 
 
@@ -225,12 +230,10 @@ def _with_position(batch: pa.Table) -> pa.Table:
 def _previous_sql(has_table: bool) -> str:
     """Per key of the batch: the stored current version number and content hash."""
     if not has_table:
-        return "SELECT NULL::VARCHAR AS source_system, NULL::VARCHAR AS source_id, 0::BIGINT AS v, 0::BIGINT AS h WHERE false"
+        return "SELECT 0::BIGINT AS _key, 0::BIGINT AS v, 0::BIGINT AS h WHERE false"
     return (
-        "SELECT source_system, source_id, max(_record_version) AS v,"
-        " arg_max(_record_hash, _record_version) AS h FROM stored"
-        " WHERE (source_system, source_id) IN (SELECT source_system, source_id FROM batch)"
-        " GROUP BY ALL"
+        "SELECT _key_hash AS _key, max(_record_version) AS v, arg_max(_record_hash, _record_version) AS h"
+        " FROM stored WHERE _key_hash IN (SELECT _key FROM narrow) GROUP BY 1"
     )
 
 
@@ -242,7 +245,7 @@ def _narrow_sql(family: str, batch: pa.Table) -> str:
         else "NULL::INTEGER"
     )
     return (
-        f"SELECT _pos, source_system, source_id, hash(source_system, source_id) AS _key, {_hash_sql(_business_columns(batch))} AS _record_hash,"
+        f"SELECT _pos, source_system, source_id, {_signed('hash(source_system, source_id)')} AS _key, {_hash_sql(_business_columns(batch))} AS _record_hash,"
         f" {year} AS _year FROM batch"
     )
 
@@ -254,7 +257,7 @@ CLASSIFY_SQL = """
 WITH ordered AS (
     SELECT n.*, p.v AS stored_version,
            coalesce(lag(n._record_hash) OVER w, CASE WHEN row_number() OVER w = 1 THEN p.h END) AS before
-    FROM narrow n LEFT JOIN previous p USING (source_system, source_id)
+    FROM narrow n LEFT JOIN previous p USING (_key)
     WINDOW w AS (PARTITION BY n.source_system, n.source_id ORDER BY n._pos)
 ),
 labelled AS (
@@ -262,7 +265,7 @@ labelled AS (
                    ELSE 'update' END AS status
     FROM ordered
 )
-SELECT _pos, status, _record_hash, _year,
+SELECT _pos, status, _record_hash, _key, _year,
        CAST(coalesce(stored_version, 0) + sum(CASE WHEN status = 'unchanged' THEN 0 ELSE 1 END)
        OVER (PARTITION BY source_system, source_id ORDER BY _pos ROWS UNBOUNDED PRECEDING) AS BIGINT) AS version
 FROM labelled
@@ -273,8 +276,8 @@ ORDER BY _pos
 CLASSIFY_UNIQUE_SQL = """
 SELECT n._pos, CASE WHEN p.h IS NULL THEN 'insert' WHEN p.h = n._record_hash THEN 'unchanged'
                     ELSE 'update' END AS status,
-       n._record_hash, n._year, CAST(coalesce(p.v, 0) + 1 AS BIGINT) AS version
-FROM narrow n LEFT JOIN previous p USING (source_system, source_id)
+       n._record_hash, n._key, n._year, CAST(coalesce(p.v, 0) + 1 AS BIGINT) AS version
+FROM narrow n LEFT JOIN previous p USING (_key)
 ORDER BY n._pos
 """
 
@@ -331,10 +334,7 @@ def _classify(
         con.register("batch", _with_position(batch))
         con.execute(f"CREATE TEMP TABLE narrow AS {_narrow_sql(family, batch)}")
         if table is not None:
-            con.register(
-                "stored",
-                table.to_pyarrow_dataset().to_table(columns=[*KEY, "_record_version", "_record_hash"]),
-            )
+            con.register("stored", table.to_pyarrow_dataset())  # only three int64 columns are read
         con.execute(f"CREATE TEMP TABLE previous AS {_previous_sql(table is not None)}")
         labels = con.sql(CLASSIFY_UNIQUE_SQL if _keys_unique(con) else CLASSIFY_SQL).to_arrow_table()
     finally:
@@ -363,6 +363,7 @@ def _with_meta(family: str, batch: pa.Table, labels: pa.Table, run_id: str, batc
     now = pa.scalar(dt.datetime.now(dt.UTC), pa.timestamp("us", tz="UTC"))
     rows = rows.append_column("_record_version", labels.column("version"))
     rows = rows.append_column("_record_hash", labels.column("_record_hash"))
+    rows = rows.append_column("_key_hash", labels.column("_key"))
     rows = rows.append_column("_ingested_at", pa.repeat(now, n))
     rows = rows.append_column("_run_id", pa.repeat(pa.scalar(run_id, pa.string()), n))
     rows = rows.append_column("_batch_no", pa.repeat(pa.scalar(batch_no, pa.int64()), n))
