@@ -253,3 +253,15 @@ def test_an_import_killed_midway_and_rerun_ends_like_an_uninterrupted_one(settin
     crashed = current(f"SELECT {columns} FROM inspection_history ORDER BY ALL")
     settings.ANALYTICS_DIR = reference_dir
     assert crashed == current(f"SELECT {columns} FROM inspection_history ORDER BY ALL")
+
+
+def test_tables_keep_the_basic_delta_protocol_so_any_spark_reads_them(analytics_dir: Path) -> None:
+    from deltalake import DeltaTable
+
+    store.upsert("inspection", inspections([1]), "run-1")
+    protocol = DeltaTable(str(analytics_dir / "inspection")).protocol()
+    assert (protocol.min_reader_version, protocol.min_writer_version) == (1, 2)
+    # a naive exchange time is China time, stored as an instant
+    shanghai = dt.timezone(dt.timedelta(hours=8))
+    start = store.query("SELECT start_time FROM inspection").column("start_time")[0].as_py()
+    assert start == dt.datetime(2025, 2, 2, 9, 30, tzinfo=shanghai)

@@ -221,6 +221,22 @@ def _check_keys(batch: pa.Table) -> None:
             raise ValueError(f"{column!r} must not be null (quarantine such rows before upsert)")
 
 
+def _normalise(batch: pa.Table) -> pa.Table:
+    """Naive timestamps are China time; store them as instants (Delta `timestamp`, microseconds).
+
+    A naive column would make delta-rs write `timestamp_ntz`, which raises the table protocol to
+    reader 3 / writer 7 and shuts out Spark readers older than Delta 2.4; an instant also means the
+    same thing to every reader whatever its session time zone.
+    """
+    for index, field in enumerate(batch.schema):
+        if pa.types.is_timestamp(field.type) and (field.type.tz is None or field.type.unit == "ns"):
+            column = batch.column(index)
+            if field.type.tz is None:
+                column = pc.assume_timezone(column, TIME_ZONE)
+            batch = batch.set_column(index, field.name, column.cast(pa.timestamp("us", tz=TIME_ZONE)))
+    return batch
+
+
 def _with_position(batch: pa.Table) -> pa.Table:
     """Row order decides which of two rows with one key in a batch is the later."""
     ones = pa.repeat(pa.scalar(1, pa.int64()), batch.num_rows)
@@ -310,6 +326,7 @@ def upsert(
     """
     _check_family(family)
     _check_keys(batch)
+    batch = _normalise(batch)
     with writer_lock(family, lock_timeout):
         table = _open(family)
         if table is not None and (counts := _committed_counts(table, run_id, batch_no)) is not None:
