@@ -265,3 +265,13 @@ def test_tables_keep_the_basic_delta_protocol_so_any_spark_reads_them(analytics_
     shanghai = dt.timezone(dt.timedelta(hours=8))
     start = store.query("SELECT start_time FROM inspection").column("start_time")[0].as_py()
     assert start == dt.datetime(2025, 2, 2, 9, 30, tzinfo=shanghai)
+
+
+def test_new_keys_are_streamed_in_chunks_with_the_same_hashes(analytics_dir: Path, monkeypatch) -> None:
+    monkeypatch.setattr(store, "STREAM_CHUNK", 3)
+    batch = inspections(list(range(10)))
+    assert store.upsert("inspection", batch, "run-1") == UpsertCounts(inserted=10)
+    assert [v for (v,) in current("SELECT _record_version FROM inspection_history")] == [1] * 10
+    # the general path (existing keys) computes the very same content and key hashes
+    assert store.upsert("inspection", batch, "run-2") == UpsertCounts(unchanged=10)
+    assert store.upsert("inspection", batch.slice(0, 0), "run-3") == UpsertCounts()

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
+import itertools
 import json
 import time
 from collections.abc import Iterator, Sequence
@@ -249,20 +250,23 @@ def _previous_sql(has_table: bool) -> str:
         return "SELECT 0::BIGINT AS _key, 0::BIGINT AS v, 0::BIGINT AS h WHERE false"
     return (
         "SELECT _key_hash AS _key, max(_record_version) AS v, arg_max(_record_hash, _record_version) AS h"
-        " FROM stored WHERE _key_hash IN (SELECT _key FROM narrow) GROUP BY 1"
+        " FROM stored WHERE _key_hash IN (SELECT _key FROM keys) GROUP BY 1"
     )
+
+
+_KEY_HASH = "((hash(source_system, source_id))::HUGEINT - 9223372036854775808)::BIGINT"
+
+
+def _year_expr(family: str, batch: pa.Table) -> str:
+    partitioned = FAMILIES[family] is not None or PARTITION in batch.column_names
+    return _year_sql(family, batch) if partitioned else "NULL::INTEGER"
 
 
 def _narrow_sql(family: str, batch: pa.Table) -> str:
     """Position, key, content hash and partition year of each batch row: all later steps are narrow."""
-    year = (
-        _year_sql(family, batch)
-        if FAMILIES[family] is not None or PARTITION in batch.column_names
-        else "NULL::INTEGER"
-    )
     return (
-        f"SELECT _pos, source_system, source_id, {_signed('hash(source_system, source_id)')} AS _key, {_hash_sql(_business_columns(batch))} AS _record_hash,"
-        f" {year} AS _year FROM batch"
+        f"SELECT _pos, source_system, source_id, {_KEY_HASH} AS _key,"
+        f" {_hash_sql(_business_columns(batch))} AS _record_hash, {_year_expr(family, batch)} AS _year FROM batch"
     )
 
 
@@ -326,34 +330,42 @@ def upsert(
     """
     _check_family(family)
     _check_keys(batch)
+    if not batch.num_rows:
+        return UpsertCounts()
     batch = _normalise(batch)
     with writer_lock(family, lock_timeout):
         table = _open(family)
         if table is not None and (counts := _committed_counts(table, run_id, batch_no)) is not None:
             return counts
         rows, counts = _classify(family, batch, table, run_id, batch_no)
-        if rows.num_rows:
+        if counts.inserted or counts.updated:
             _commit(family, rows, run_id, batch_no, counts)
         return counts
 
 
 def _classify(
     family: str, batch: pa.Table, table: DeltaTable | None, run_id: str, batch_no: int
-) -> tuple[pa.Table, UpsertCounts]:
+) -> tuple[pa.Table | pa.RecordBatchReader, UpsertCounts]:
     """Counts, and the batch's new versions with their metadata columns, ready to append.
 
     Only narrow columns (key, position, hash) go through DuckDB; the wide rows are taken from the
     caller's Arrow table (zero-copy when every row is new), because copying 25 columns through a
-    query engine would cost more than the whole comparison.
+    query engine would cost more than the whole comparison. A batch of keys new to the table, each
+    once (a first load, a new month), needs no content comparison: it is streamed to the writer and
+    hashed chunk by chunk while delta-rs encodes the previous chunk (about 25 % faster).
     """
     con = _session(duckdb.connect())
     try:
         con.register("batch", _with_position(batch))
-        con.execute(f"CREATE TEMP TABLE narrow AS {_narrow_sql(family, batch)}")
+        con.execute(f"CREATE TEMP TABLE keys AS SELECT _pos, {_KEY_HASH} AS _key FROM batch")
         if table is not None:
             con.register("stored", table.to_pyarrow_dataset())  # only three int64 columns are read
         con.execute(f"CREATE TEMP TABLE previous AS {_previous_sql(table is not None)}")
-        labels = con.sql(CLASSIFY_UNIQUE_SQL if _keys_unique(con) else CLASSIFY_SQL).to_arrow_table()
+        unique = _keys_unique(con)
+        if unique and not con.sql("SELECT count(*) FROM previous").fetchall()[0][0]:
+            return _stream_new(family, batch, run_id, batch_no), UpsertCounts(inserted=batch.num_rows)
+        con.execute(f"CREATE TEMP TABLE narrow AS {_narrow_sql(family, batch)}")
+        labels = con.sql(CLASSIFY_UNIQUE_SQL if unique else CLASSIFY_SQL).to_arrow_table()
     finally:
         con.close()
     status = labels.column("status")
@@ -369,9 +381,34 @@ def _classify(
 
 
 def _keys_unique(con: duckdb.DuckDBPyConnection) -> bool:
-    """True when no key repeats in the batch (distinct 64-bit key hashes; a collision only
-    sends the batch down the general path, never the wrong way)."""
-    return bool(con.sql("SELECT count(*) = count(DISTINCT _key) FROM narrow").fetchall()[0][0])
+    """No key repeats in the batch (distinct 64-bit key hashes: a collision only sends the batch
+    down the general path, never the wrong way)."""
+    return bool(con.sql("SELECT count(*) = count(DISTINCT _key) FROM keys").fetchall()[0][0])
+
+
+STREAM_CHUNK = 250_000
+
+
+def _stream_new(family: str, batch: pa.Table, run_id: str, batch_no: int) -> pa.RecordBatchReader:
+    """All rows are inserts at version 1: hash and decorate them chunk by chunk, lazily."""
+    chunks = _new_chunks(family, batch, run_id, batch_no)
+    first = next(chunks)
+    return pa.RecordBatchReader.from_batches(first.schema, itertools.chain([first], chunks))
+
+
+def _new_chunks(family: str, batch: pa.Table, run_id: str, batch_no: int) -> Iterator[pa.RecordBatch]:
+    con = _session(duckdb.connect())
+    try:
+        for offset in range(0, batch.num_rows, STREAM_CHUNK):
+            part = batch.slice(offset, STREAM_CHUNK)
+            con.register("batch", part)
+            labels = con.sql(
+                f"SELECT 'insert' AS status, 1::BIGINT AS version, {_hash_sql(_business_columns(batch))}"
+                f" AS _record_hash, {_KEY_HASH} AS _key, {_year_expr(family, batch)} AS _year FROM batch"
+            ).to_arrow_table()  # a projection keeps the row order (preserve_insertion_order)
+            yield from _with_meta(family, part, labels, run_id, batch_no).to_batches()
+    finally:
+        con.close()
 
 
 def _with_meta(family: str, batch: pa.Table, labels: pa.Table, run_id: str, batch_no: int) -> pa.Table:
@@ -389,7 +426,9 @@ def _with_meta(family: str, batch: pa.Table, labels: pa.Table, run_id: str, batc
     return rows
 
 
-def _commit(family: str, rows: pa.Table, run_id: str, batch_no: int, counts: UpsertCounts) -> None:
+def _commit(
+    family: str, rows: pa.Table | pa.RecordBatchReader, run_id: str, batch_no: int, counts: UpsertCounts
+) -> None:
     """Append the batch's new versions as one atomic Delta commit marked with (run_id, batch_no)."""
     record = {"run_id": run_id, "batch_no": batch_no, "hash": HASH_SCHEME, **asdict(counts)}
     record.pop("skipped")
@@ -397,7 +436,7 @@ def _commit(family: str, rows: pa.Table, run_id: str, batch_no: int, counts: Ups
         str(table_path(family)),
         rows,
         mode="append",
-        partition_by=[PARTITION] if PARTITION in rows.column_names else None,
+        partition_by=[PARTITION] if PARTITION in rows.schema.names else None,
         schema_mode="merge",
         commit_properties=CommitProperties(
             custom_metadata={"zhifa": json.dumps(record)},
