@@ -33,7 +33,7 @@ def _rows(count: int):  # -> pa.Table
                'P' || lpad((i % 900)::VARCHAR, 6, '0') AS power_code,
                '91330500' || lpad((i % 200000)::VARCHAR, 10, '0') AS entity_credit_code,
                '某某商贸有限公司' || (i % 200000) AS entity_name,
-               TIMESTAMP '2024-01-01' + to_seconds(i * 13 % 63072000) AS start_time,
+               TIMESTAMP '2024-01-01' + to_seconds(i * 13 % 63072000) AS started_at,
                TIMESTAMP '2024-01-01' + to_seconds(i * 13 % 63072000 + 3600) AS end_time,
                '湖州市吴兴区某街道' || (i % 5000) || '号' AS place,
                30.8 + (i % 1000) / 10000.0 AS latitude, 120.0 + (i % 1000) / 10000.0 AS longitude,

@@ -32,7 +32,7 @@ def inspections(ids: list[int], result: str = "合格", year: int = 2025, **extr
         "source_system": ["hz-market"] * n,
         "source_id": [f"I{i:06d}" for i in ids],
         "agency_code": [f"A{i % 3}" for i in ids],
-        "start_time": [dt.datetime(year, 1 + i % 12, 1 + i % 28, 9, 30) for i in ids],
+        "started_at": [dt.datetime(year, 1 + i % 12, 1 + i % 28, 9, 30) for i in ids],
         "result": [result] * n,
         "officers": [["ZJ001", "ZJ002"]] * n,
         **extra,
@@ -83,7 +83,7 @@ def test_repeated_key_within_a_batch_counts_each_row(analytics_dir: Path) -> Non
 def test_facts_are_partitioned_by_year_in_china_time(analytics_dir: Path) -> None:
     utc_new_year_eve = dt.datetime(2024, 12, 31, 17, 0, tzinfo=dt.UTC)  # 2025-01-01 01:00 in 湖州
     batch = pa.concat_tables([inspections([1], year=2024), inspections([2], year=2026)]).set_column(
-        3, "start_time", pa.array([dt.datetime(2024, 5, 1, tzinfo=dt.UTC), utc_new_year_eve])
+        3, "started_at", pa.array([dt.datetime(2024, 5, 1, tzinfo=dt.UTC), utc_new_year_eve])
     )
     store.upsert("inspection", batch, "run-1")
     assert sorted(p.name for p in (analytics_dir / "inspection").glob("year=*")) == ["year=2024", "year=2025"]
@@ -115,8 +115,8 @@ def test_bad_input_is_refused(analytics_dir: Path) -> None:
     no_key = inspections([1]).set_column(1, "source_id", pa.array([None], pa.string()))
     with pytest.raises(ValueError, match="must not be null"):
         store.upsert("inspection", no_key, "run-1")
-    with pytest.raises(ValueError, match="start_time"):
-        store.upsert("inspection", inspections([1]).drop_columns(["start_time"]), "run-1")
+    with pytest.raises(ValueError, match="started_at"):
+        store.upsert("inspection", inspections([1]).drop_columns(["started_at"]), "run-1")
 
 
 def test_views_exist_for_families_not_written_yet(analytics_dir: Path) -> None:
@@ -160,7 +160,7 @@ def test_a_second_writer_is_refused_while_the_lock_is_held(analytics_dir: Path) 
 
 
 def _cases() -> pa.Table:
-    return pa.table({"source_system": ["s"], "source_id": ["C1"], "filing_date": [dt.date(2025, 3, 1)]})
+    return pa.table({"source_system": ["s"], "source_id": ["C1"], "filed_on": [dt.date(2025, 3, 1)]})
 
 
 def test_readers_see_whole_commits_while_an_import_writes(analytics_dir: Path) -> None:
@@ -198,7 +198,7 @@ for number in range(int(sys.argv[2])):
     ids = range(number * 2000, number * 2000 + 4000)  # overlaps the previous batch: updates
     batch = pa.table({
         "source_system": ["s"] * len(ids), "source_id": [f"I{i}" for i in ids],
-        "start_time": [dt.datetime(2025, 1 + i % 12, 1) for i in ids],
+        "started_at": [dt.datetime(2025, 1 + i % 12, 1) for i in ids],
         "result": [f"batch {number}" if i % 2 else "same" for i in ids],
     })
     counts = store.upsert("inspection", batch, "run-crash", number)
@@ -263,7 +263,7 @@ def test_tables_keep_the_basic_delta_protocol_so_any_spark_reads_them(analytics_
     assert (protocol.min_reader_version, protocol.min_writer_version) == (1, 2)
     # a naive exchange time is China time, stored as an instant
     shanghai = dt.timezone(dt.timedelta(hours=8))
-    start = store.query("SELECT start_time FROM inspection").column("start_time")[0].as_py()
+    start = store.query("SELECT started_at FROM inspection").column("started_at")[0].as_py()
     assert start == dt.datetime(2025, 2, 2, 9, 30, tzinfo=shanghai)
 
 
@@ -275,3 +275,11 @@ def test_new_keys_are_streamed_in_chunks_with_the_same_hashes(analytics_dir: Pat
     # the general path (existing keys) computes the very same content and key hashes
     assert store.upsert("inspection", batch, "run-2") == UpsertCounts(unchanged=10)
     assert store.upsert("inspection", batch.slice(0, 0), "run-3") == UpsertCounts()
+
+
+def test_partition_dates_are_fields_of_the_exchange_schemas():
+    from zhifa.exchange.schema import load_schema
+
+    for family, date_column in store.FAMILIES.items():
+        if date_column is not None:
+            assert date_column in load_schema(family)["properties"], (family, date_column)

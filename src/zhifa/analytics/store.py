@@ -39,14 +39,16 @@ from django.conf import settings
 
 # Family -> the column whose year partitions the table (None: small master data, unpartitioned).
 # Names follow the exchange format (docs/exchange.md); a batch may also bring `year` itself.
+# The date that places a fact in its year partition: a field of the family's exchange schema
+# (tests/test_analytics_store.py checks they agree). Master data is not partitioned.
 FAMILIES: dict[str, str | None] = {
-    "inspection": "start_time",
-    "case": "filing_date",
-    "decision": "decision_date",
-    "licence": "issue_date",
-    "coercion": "start_date",
+    "inspection": "started_at",
+    "case": "filed_on",
+    "decision": "decided_on",
+    "licence": "issued_on",
+    "coercion": "started_on",
     "complaint": "received_at",
-    "review": "decision_date",
+    "review": "filed_on",
     "agency": None,
     "officer": None,
     "certificate": None,
