@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export ZHIFA_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: install demo test test-sqlite test-postgres browser-deps lint bench clean
+.PHONY: install demo test test-sqlite test-postgres browser-deps lint bench bench-store clean
 
 install: $(STAMP) src/zhifa/static/vendor/htmx.min.js locale
 
@@ -53,6 +53,9 @@ lint: install
 
 bench: install
 	$(BIN)/python benchmarks/run.py
+
+bench-store: install
+	$(BIN)/python benchmarks/analytics_store.py
 
 clean:
 	rm -rf $(VENV) node_modules src/zhifa/static/vendor var
