@@ -38,6 +38,11 @@ CERTIFICATE = "registry.certificate"
 ENTITY = "registry.entity"
 AUDIT = "core.auditentry"
 USER = "accounts.user"
+# Import runs and their quarantine belong to the installation, not to an agency or region
+# (one file may hold many agencies' records): supervisors run and re-process imports, the
+# sysadmin reads them for operations, agency roles do not see them.
+IMPORT_RUN = "exchange.importrun"
+QUARANTINE = "exchange.quarantinedrow"
 
 # The law library is public reference data: every business role reads it; it changes only by import.
 LAW_LIBRARY = ("laws.law", "laws.lawversion", "laws.article", "laws.penaltyprovision")
@@ -94,13 +99,15 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         ENTITY: R,
         **_LAWS_READ,
         **_POWERS_CONFIRM,
+        IMPORT_RUN: RAW,
+        QUARANTINE: RW,
     },
     Role.HOTLINE_OPERATOR: {REGION: R, AGENCY: R, ENTITY: R, **_LAWS_AND_POWERS_READ},
     # 三员分立: the auditor reads the audit trail and nothing else ...
     Role.AUDITOR: {AUDIT: R},
     # ... and the system administrator manages accounts and reference data (division codes)
     # but never sees the audit trail.
-    Role.SYSADMIN: {REGION: RAW, AGENCY: R, USER: RAW},
+    Role.SYSADMIN: {REGION: RAW, AGENCY: R, USER: RAW, IMPORT_RUN: R, QUARANTINE: R},
 }
 
 # Who may see personal identifiers (ID numbers, phones) unmasked.
