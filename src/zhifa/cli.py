@@ -6,6 +6,7 @@ zhifa audit verify                              recompute the audit hash chain
 zhifa token create USERNAME [--days N]          issue an API bearer token
 zhifa laws import PATH...                       import law files or folders (JSON report)
 zhifa laws provisions LAW [--json] [--date D]   the penalty provisions of a law version
+zhifa import FAMILY FILE... --source NAME [--mapping MAP.yaml] [--json]   import exchange records
 zhifa manage ...                                any Django management command
 """
 
@@ -106,6 +107,13 @@ def build_parser() -> argparse.ArgumentParser:
     prov.add_argument("--json", action="store_true")
     prov.add_argument("--date", default=None, help="YYYY-MM-DD，默认今天")
 
+    imp_rec = sub.add_parser("import", help="导入数据交换文件（对账、隔离不合格行）")
+    imp_rec.add_argument("family")
+    imp_rec.add_argument("paths", nargs="+")
+    imp_rec.add_argument("--source", required=True)
+    imp_rec.add_argument("--mapping", default=None)
+    imp_rec.add_argument("--json", action="store_true")
+
     sub.add_parser("manage", help="Django 管理命令", add_help=False)
     return parser
 
@@ -133,6 +141,9 @@ def main(argv: list[str] | None = None) -> int:
             return _call("laws_import", *args.paths)
         extra = ["--date", args.date] if args.date else []
         return _call("laws_provisions", args.law_name, "--json", *extra)
+    if args.command == "import":
+        extra = [*(["--mapping", args.mapping] if args.mapping else []), *(["--json"] if args.json else [])]
+        return _call("import_records", args.family, *args.paths, "--source", args.source, *extra)
     return 2
 
 
