@@ -14,5 +14,6 @@ urlpatterns = [
     path("accounts/", include("zhifa.accounts.urls")),
     path("laws/", include("zhifa.laws.urls")),
     path("powers/", include("zhifa.powers.urls")),
+    path("exchange/", include("zhifa.exchange.urls")),
     path("api/v1/", api.urls),
 ]

@@ -30,6 +30,7 @@ MENU = [
     NavItem(_("行政区划"), "registry:region_list", roles.REGION),
     NavItem(_("法律法规"), "laws:law_list", "laws.law"),
     NavItem(_("权责清单"), "powers:power_list", "powers.power"),
+    NavItem(_("数据交换"), "exchange:run_list", roles.IMPORT_RUN),
     NavItem(_("审计日志"), "audit_list", roles.AUDIT),
     NavItem(_("用户管理"), "accounts:user_list", roles.USER),
 ]
