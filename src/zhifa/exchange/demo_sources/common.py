@@ -1,0 +1,124 @@
+"""Shared pieces of the demo generators: the year, random draws, identifiers gone wrong, and the
+plan of deliberately bad rows each export carries."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from zhifa.core.identifiers import USCC_ALPHABET, uscc_check_char
+from zhifa.exchange.demo_sources.world import AgencyRef, CertificateRef, DemoWorld, EntityRef
+
+YEAR = 2025
+YEAR_START = dt.datetime(YEAR, 1, 1)
+YEAR_DAYS = 365
+BAD_SHARE = 0.015  # ≈1.5 % of the rows of every export are deliberately wrong
+
+# Reasons a planted bad row must be refused for (see docs/mapping.md, "Demo sources").
+MALFORMED = "malformed_row"
+INVALID_DATE = "invalid_date"
+UNKNOWN_CODE = "unknown_code"
+CHECK_DIGIT = "invalid_check_digit"
+UNKNOWN_AGENCY = "unknown_agency"
+DATE_ORDER = "date_order"
+DUPLICATE = "duplicate"
+
+
+@dataclass(frozen=True)
+class BadRow:
+    row: int  # row number as the readers count it (`_row`)
+    reason: str
+
+
+class BadPlan:
+    """Which rows are spoiled and how: about `share` of them, every kind at least once, never
+    the first row (duplicates need an earlier row to copy). Seeded, so reproducible."""
+
+    def __init__(self, rng: random.Random, kinds: Sequence[str], count: int, share: float = BAD_SHARE):
+        total = min(max(len(kinds), round(count * share)), max(0, count - 1))
+        positions = sorted(rng.sample(range(2, count + 1), total)) if total else []
+        order = list(kinds)
+        rng.shuffle(order)
+        self.kinds = {index: order[n % len(order)] for n, index in enumerate(positions)}
+        self.planted: list[BadRow] = []
+
+    def draw(self, index: int) -> str | None:
+        """The kind of damage for the `index`-th row (from 1), or None."""
+        return self.kinds.get(index)
+
+    def record(self, row: int, reason: str) -> None:
+        self.planted.append(BadRow(row, reason))
+
+
+def wrong_check_digit(code: str) -> str:
+    """The same credit code with a different (wrong) check character."""
+    good = code[17]
+    alphabet = USCC_ALPHABET
+    return code[:17] + alphabet[(alphabet.index(good) + 7) % 31]
+
+
+def unknown_agency_code(rng: random.Random, region: str = "330500") -> str:
+    """A well-formed agency credit code (correct check character) no demo agency holds."""
+    body = "11" + region + "MB" + "".join(rng.choice("0123456789") for _ in range(7))
+    return body + uscc_check_char(body)
+
+
+def moment(
+    rng: random.Random,
+    day: int | None = None,
+    first_hour: int = 8,
+    last_hour: int = 17,
+    workdays: bool = True,
+) -> dt.datetime:
+    """A time of day on a (random) day of the year; with `workdays`, a weekend moves to the
+    Monday after (so later days never come out earlier)."""
+    if day is None:
+        day = rng.randrange(YEAR_DAYS)
+    date = YEAR_START + dt.timedelta(days=day)
+    if workdays and date.weekday() >= 5:
+        date += dt.timedelta(days=7 - date.weekday())
+    minute = rng.randrange(first_hour * 60, last_hour * 60)
+    return date.replace(hour=minute // 60, minute=minute % 60, second=rng.randrange(60))
+
+
+def pick_officers(
+    rng: random.Random, pool: Sequence[CertificateRef], single_share: float = 0.03
+) -> list[str]:
+    """Two certificate numbers of the pool (Art. 42), occasionally just one."""
+    if not pool:
+        return []
+    count = 1 if len(pool) == 1 or rng.random() < single_share else 2
+    return [c.number for c in rng.sample(list(pool), count)]
+
+
+def officer_pool(world: DemoWorld, agency: AgencyRef, domain: str) -> list[CertificateRef]:
+    pool = world.certificates_of(agency.code, domain)
+    if len(pool) >= 2:
+        return pool
+    return [c for d in agency.domains for c in world.certificates_of(agency.code, d)] or pool
+
+
+def near(rng: random.Random, entity: EntityRef, far_share: float = 0.01) -> tuple[float, float]:
+    """Device GPS: within ~50 m of the entity, now and then kilometres away (a clue later)."""
+    spread = 0.02 if rng.random() < far_share else 0.0004
+    return round(entity.latitude + rng.gauss(0, spread), 6), round(entity.longitude + rng.gauss(0, spread), 6)
+
+
+def local_entities(world: DemoWorld, agency: AgencyRef, pool: Sequence[EntityRef]) -> list[EntityRef]:
+    """Entities in the agency's county (all of them for a city-level agency)."""
+    if agency.region_code.endswith("00"):
+        return list(pool)
+    local = [e for e in pool if e.region_code.startswith(agency.region_code)]
+    return local or list(pool)
+
+
+def amount(rng: random.Random, low: float | None, high: float | None, outside_share: float = 0.02) -> float:
+    """A fine inside the statutory range (rounded to hundreds), now and then above it."""
+    low = low if low is not None else 500.0
+    high = high if high is not None and high > low else max(low * 10, 20000.0)
+    if rng.random() < outside_share:
+        return float(round(high * rng.uniform(1.1, 1.5), -2))
+    value = low + (high - low) * rng.betavariate(1.3, 4.0)
+    return float(max(low, min(high, round(value, -2))))
