@@ -49,6 +49,7 @@ HEADER = (
 )
 BAD_KINDS = (c.CHECK_DIGIT, c.UNKNOWN_AGENCY, c.DATE_ORDER, c.INVALID_DATE, c.UNKNOWN_CODE, c.DUPLICATE)
 US = "%m/%d/%Y %I:%M:%S %p"
+EXPORTED_AT = dt.datetime(c.YEAR, 12, 31, 18, 0)
 SOURCES = (("JC", 0.55), ("TS", 0.2), ("JK", 0.15), ("YS", 0.1))  # 检查/投诉/监控/移送
 TIERS = (("B", 0.3), ("C", 0.5), ("D", 0.15), ("E", 0.05))  # 减轻 从轻 一般 从重 (A: 不予处罚)
 
@@ -74,6 +75,8 @@ def _row(rng: random.Random, world: DemoWorld, ctx: dict, index: int) -> list:
     closed = _later(rng, paid, 1, 10)
     fine = c.amount(rng, power.fine_min, power.fine_max)
     major = fine >= 100000
+    # At export time (end of 2025) a case not yet closed is still "decided" (3) or "executed" (4).
+    open_ = "" if closed <= EXPORTED_AT else ("4" if paid <= EXPORTED_AT else "3")
     tier = rng.choices([t for t, _ in TIERS], [w for _, w in TIERS])[0]
     return [
         f"STHJ-{c.YEAR}-{index:07d}",
@@ -97,15 +100,15 @@ def _row(rng: random.Random, world: DemoWorld, ctx: dict, index: int) -> list:
         _us(_later(rng, filed, 80, 88)) if late and rng.random() < 0.5 else "",
         _us(decided),
         _us(served),
-        _us(paid),
-        _us(closed),
+        _us(paid) if open_ != "3" else "",
+        _us(closed) if not open_ else "",
         "1",
         "罚款",
         fine,
         tier,
         ";".join(power.legal_basis[:2]) or power.name,
-        "9",
-        _us(closed + dt.timedelta(hours=2)),
+        open_ or "9",
+        _us(min(closed, EXPORTED_AT) + dt.timedelta(hours=2)),
     ]
 
 
