@@ -25,11 +25,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
+import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -364,8 +365,8 @@ def _check_date(name: str, column: pa.Array, checks: _Checks) -> pa.Array:
         pc.if_else(shaped, column, pa.scalar(None, pa.string())), "%Y-%m-%d", "s", error_is_null=True
     )
     dates = parsed.cast(pa.date32())
-    ok = pc.equal(dates.cast(pa.string()), column)
-    checks.add(pc.invert(ok), name, "invalid_date", column)
+    ok = pc.and_(pc.is_valid(parsed), _day_kept(parsed, column))
+    checks.add(pc.and_(pc.is_valid(column), pc.invert(ok)), name, "invalid_date", column)
     return pc.if_else(ok, dates, pa.scalar(None, pa.date32()))
 
 
@@ -376,13 +377,18 @@ def _check_date_time(name: str, column: pa.Array, checks: _Checks) -> pa.Array:
     text = pc.if_else(shaped, column, pa.scalar(None, pa.string()))
     text = pc.replace_substring_regex(text, r"\.\d+", "")
     parsed = pc.strptime(text, "%Y-%m-%dT%H:%M:%S%z", "us", error_is_null=True)
-    day = pc.utf8_slice_codeunits(text, 0, 10)
-    day_ok = pc.equal(
-        pc.strptime(day, "%Y-%m-%d", "s", error_is_null=True).cast(pa.date32()).cast(pa.string()), day
+    day_ok = _day_kept(
+        pc.strptime(pc.utf8_slice_codeunits(text, 0, 10), "%Y-%m-%d", "s", error_is_null=True), text
     )
     ok = pc.and_(pc.is_valid(parsed), day_ok)
-    checks.add(pc.invert(ok), name, "invalid_date", column)
+    checks.add(pc.and_(pc.is_valid(column), pc.invert(ok)), name, "invalid_date", column)
     return pc.if_else(ok, parsed, pa.scalar(None, parsed.type)).cast(pa.timestamp("us", "UTC"))
+
+
+def _day_kept(parsed: pa.Array, text: pa.Array) -> pa.Array:
+    """Arrow's strptime rolls 02-30 over to 03-02: the day of month must come out as written."""
+    written = pc.utf8_slice_codeunits(text, 8, 10).cast(pa.int64())
+    return pc.fill_null(pc.equal(pc.day(parsed), written), False)
 
 
 def _check_list(fspec: FieldSpec, column: pa.Array, checks: _Checks) -> pa.Array:
@@ -399,19 +405,27 @@ def _check_list(fspec: FieldSpec, column: pa.Array, checks: _Checks) -> pa.Array
     if fspec.min_items:
         checks.add(pc.less(count, fspec.min_items), fspec.name, "too_few", column)
     if fspec.unique_items and len(items):
-        pairs = (
-            pa.table({"p": parents, "v": items})
-            .group_by("p")
-            .aggregate([("v", "count_distinct"), ("v", "count")])
-        )
-        dup = pc.filter(pairs["p"], pc.less(pairs["v_count_distinct"], pairs["v_count"]))
-        mask = pc.is_in(pa.array(range(len(column)), pa.int64()), value_set=dup.cast(pa.int64()))
-        checks.add(mask, fspec.name, "duplicate", column)
+        checks.add(_has_duplicates(lists), fspec.name, "duplicate", column)
     return lists
+
+
+def _has_duplicates(lists: pa.Array) -> pa.Array:
+    """Per list: does an item repeat? (DuckDB's list functions, multi-threaded, in order.)"""
+    con = duckdb.connect()
+    try:
+        frame = pa.table({"l": lists})  # noqa: F841 - read by DuckDB's replacement scan
+        result = con.sql(
+            "SELECT coalesce(len(list_distinct(l)) < len(l), false) AS d FROM frame"
+        ).to_arrow_table()
+    finally:
+        con.close()
+    return result.column("d").combine_chunks()
 
 
 def _check_objects(family: str, fspec: FieldSpec, column: pa.Array, checks: _Checks) -> pa.Array:
     """The documented Python fallback: JSON objects/lists of objects are rare and small."""
+    if column.null_count == len(column):
+        return column
     values = column.to_pylist()
     bad_json: list[bool] = []
     bad_schema: list[bool] = []
@@ -437,39 +451,48 @@ def _check_objects(family: str, fspec: FieldSpec, column: pa.Array, checks: _Che
 # --- check characters, vectorised --------------------------------------------------------------
 
 
-def _char_at(column: pa.Array, index: int) -> pa.Array:
-    return pc.utf8_slice_codeunits(column, index, index + 1)
+def _weighted_sum_sql(alphabet: str, weights: Sequence[int]) -> str:
+    """Σ position(character i in `alphabet`) × weight i, as one DuckDB expression over ``v``."""
+    terms = [f"(instr('{alphabet}', v[{i + 1}]) - 1) * {w}" for i, w in enumerate(weights)]
+    return " + ".join(terms)
+
+
+def _every_char_in(alphabet: str, count: int) -> str:
+    return " AND ".join(f"instr('{alphabet}', v[{i + 1}]) > 0" for i in range(count))
+
+
+_USCC_SQL = (
+    f"length(v) = 18 AND {_every_char_in(USCC_ALPHABET, 18)} AND "
+    f"instr('{USCC_ALPHABET}', v[18]) - 1 = (31 - ({_weighted_sum_sql(USCC_ALPHABET, USCC_WEIGHTS)}) % 31) % 31"
+)
+_RIC_SQL = (
+    f"length(v) = 18 AND {_every_char_in('0123456789', 17)} AND "
+    f"instr('{RIC_CHECK}', v[18]) - 1 = ({_weighted_sum_sql('0123456789', RIC_WEIGHTS)}) % 11"
+)
+
+
+def _sql_mask(column: pa.Array, expression: str) -> pa.Array:
+    """Evaluate a boolean DuckDB expression over the upper-cased values (multi-threaded, in order)."""
+    con = duckdb.connect()
+    try:
+        frame = pa.table({"v": pc.utf8_upper(column)})  # noqa: F841 - read by DuckDB's replacement scan
+        result = con.sql(f"SELECT coalesce({expression}, false) AS ok FROM frame").to_arrow_table()
+    finally:
+        con.close()
+    return result.column("ok").combine_chunks()
 
 
 def uscc_check_mask(column: pa.Array) -> pa.Array:
     """True where an 18-character credit code's check character is right (GB 32100-2015).
 
-    One Arrow column per position: the character's index in the 31-letter alphabet times its
-    weight, summed; no Python per row. Malformed values come out false (or null)."""
-    alphabet = pa.array(list(USCC_ALPHABET))
-    upper = pc.utf8_upper(column)
-    total = pa.repeat(pa.scalar(0, pa.int64()), len(column))
-    for position, weight in enumerate(USCC_WEIGHTS):
-        value = pc.index_in(_char_at(upper, position), value_set=alphabet).cast(pa.int64())
-        total = pc.add(total, pc.multiply(value, weight))
-    expected = pc.remainder(pc.subtract(31, pc.remainder(total, 31)), 31)
-    actual = pc.index_in(_char_at(upper, 17), value_set=alphabet).cast(pa.int64())
-    return pc.fill_null(pc.and_(pc.equal(pc.utf8_length(upper), 18), pc.equal(expected, actual)), False)
+    The weighted sum of the characters' positions in the 31-letter alphabet, one DuckDB
+    expression over the whole column; malformed and null values come out false."""
+    return _sql_mask(column, _USCC_SQL)
 
 
 def ric_check_mask(column: pa.Array) -> pa.Array:
     """True where an 18-character ID number's ISO 7064 MOD 11-2 check character is right."""
-    digits = pa.array(list("0123456789"))
-    total = pa.repeat(pa.scalar(0, pa.int64()), len(column))
-    for position, weight in enumerate(RIC_WEIGHTS):
-        value = pc.index_in(_char_at(column, position), value_set=digits).cast(pa.int64())
-        total = pc.add(total, pc.multiply(value, weight))
-    actual = pc.index_in(pc.utf8_upper(_char_at(column, 17)), value_set=pa.array(list(RIC_CHECK))).cast(
-        pa.int64()
-    )
-    return pc.fill_null(
-        pc.and_(pc.equal(pc.utf8_length(column), 18), pc.equal(pc.remainder(total, 11), actual)), False
-    )
+    return _sql_mask(column, _RIC_SQL)
 
 
 def ric_birth_mask(column: pa.Array, today: dt.date | None = None) -> pa.Array:
@@ -532,12 +555,12 @@ def _check_dates(spec: FamilySpec, typed: dict[str, pa.Array], checks: _Checks) 
         wrong = pc.or_(
             pc.less(day, pa.scalar(EARLIEST)), pc.greater(day, pa.scalar(today + dt.timedelta(days=1)))
         )
-        checks.add(wrong, name, IMPLAUSIBLE_DATE, _as_text(column))
+        checks.add(wrong, name, IMPLAUSIBLE_DATE, column)
     for first, second in spec.ordered:
         a, b = typed[first], typed[second]
         if a.type != b.type:
             a, b = a.cast(pa.timestamp("us", "UTC")), b.cast(pa.timestamp("us", "UTC"))
-        checks.add(pc.less(b, a), second, DATE_ORDER, _as_text(typed[second]))
+        checks.add(pc.less(b, a), second, DATE_ORDER, typed[second])
 
 
 # --- messages for people (rejected rows only) -------------------------------------------------
