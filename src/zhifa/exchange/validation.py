@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -422,11 +423,25 @@ def _has_duplicates(lists: pa.Array) -> pa.Array:
     return result.column("d").combine_chunks()
 
 
+_POINT_TEXT = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*[,，]\s*(-?\d+(?:\.\d+)?)\s*$")
+
+
+def _point_text_as_json(value: str) -> str:
+    """Agency systems export a GPS point as "lat,lon" text; the exchange format wants an object."""
+    match = _POINT_TEXT.match(value)
+    if match is None:
+        return value
+    return json.dumps({"latitude": float(match[1]), "longitude": float(match[2])})
+
+
 def _check_objects(family: str, fspec: FieldSpec, column: pa.Array, checks: _Checks) -> pa.Array:
-    """The documented Python fallback: JSON objects/lists of objects are rare and small."""
+    """The documented Python fallback: JSON objects/lists of objects are rare and small.
+    Returns the column with "lat,lon" points rewritten as JSON objects."""
     if column.null_count == len(column):
         return column
     values = column.to_pylist()
+    if fspec.name == "gps":
+        values = [None if v is None else _point_text_as_json(v) for v in values]
     bad_json: list[bool] = []
     bad_schema: list[bool] = []
     for value in values:
@@ -445,7 +460,7 @@ def _check_objects(family: str, fspec: FieldSpec, column: pa.Array, checks: _Che
         bad_schema.append(any(p.field.split(".")[0] == fspec.name for p in problems))
     checks.add(pa.array(bad_json), fspec.name, "type", column)
     checks.add(pa.array(bad_schema), fspec.name, "invalid", column)
-    return column
+    return pa.array(values, pa.string())
 
 
 # --- check characters, vectorised --------------------------------------------------------------
@@ -569,16 +584,22 @@ def _unknown(column: pa.Array, known: pa.Array) -> pa.Array:
     return pc.and_(pc.is_valid(column), pc.invert(pc.is_in(column, value_set=known)))
 
 
+# Dates that name a deadline or an end of validity: they may lie in the future.
+FORWARD_DATES = frozenset({"valid_to", "payment_due_on", "planned_end_on", "due_at"})
+
+
 def _check_dates(spec: FamilySpec, typed: dict[str, pa.Array], checks: _Checks) -> None:
     today = dt.date.today()
     for name, fspec in spec.fields.items():
         if fspec.format not in ("date", "date-time") or name == "source_updated_at":
             continue
+        if name in FORWARD_DATES:
+            latest = dt.date(today.year + 50, 12, 31)
+        else:
+            latest = today + dt.timedelta(days=1)
         column = typed[name]
         day = column if fspec.format == "date" else column.cast(pa.timestamp("us")).cast(pa.date32())
-        wrong = pc.or_(
-            pc.less(day, pa.scalar(EARLIEST)), pc.greater(day, pa.scalar(today + dt.timedelta(days=1)))
-        )
+        wrong = pc.or_(pc.less(day, pa.scalar(EARLIEST)), pc.greater(day, pa.scalar(latest)))
         checks.add(wrong, name, IMPLAUSIBLE_DATE, column)
     for first, second in spec.ordered:
         a, b = typed[first], typed[second]
