@@ -29,21 +29,8 @@ import yaml
 
 from zhifa.core.errors import ActionError
 from zhifa.exchange.readers import BOOKKEEPING, ERROR, RAW, ROW
+from zhifa.exchange.schema import FAMILIES
 
-FAMILIES = (
-    "agency",
-    "officer",
-    "certificate",
-    "power",
-    "entity",
-    "inspection",
-    "case",
-    "decision",
-    "licence",
-    "coercion",
-    "complaint",
-    "review",
-)
 KEYS = (
     "family",
     "source_system",
