@@ -193,16 +193,6 @@ def _open_run(
 # --- one file -----------------------------------------------------------------------------------
 
 
-@dataclass
-class _Tally:
-    read: int = 0
-    inserted: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    quarantined: int = 0
-    reasons: Counter[str] = field(default_factory=Counter)
-
-
 def _run(
     actor: Any,
     run: ImportRun,
@@ -212,7 +202,7 @@ def _run(
     progress: Progress | None,
 ) -> ImportReport:
     started = time.monotonic()
-    tally = _Tally()
+    tally = ImportReport()
     try:
         batches = readers.read_batches(path, block_size=CSV_BLOCK_SIZE)
         _process(actor, run, (mapping.apply(b) for b in batches), refs, tally, started, progress)
@@ -231,7 +221,7 @@ def _process(
     run: ImportRun,
     mapped_batches: Iterable[MappedBatch],
     refs: validation.References,
-    tally: _Tally,
+    tally: ImportReport,
     started: float,
     progress: Progress | None,
 ) -> None:
@@ -256,15 +246,15 @@ def _process(
             _count(tally, pending.result())
 
 
-def _count(tally: _Tally, counts: store.UpsertCounts) -> None:
+def _count(tally: ImportReport, counts: store.UpsertCounts) -> None:
     tally.inserted += counts.inserted
     tally.updated += counts.updated
     tally.unchanged += counts.unchanged
 
 
-def _finish(actor: Any, run: ImportRun, tally: _Tally, seconds: float, error: str = "") -> ImportReport:
-    total = tally.inserted + tally.updated + tally.unchanged + tally.quarantined
-    if not error and total != tally.read:
+def _finish(actor: Any, run: ImportRun, tally: ImportReport, seconds: float, error: str = "") -> ImportReport:
+    if not error and not tally.reconciled:
+        total = tally.inserted + tally.updated + tally.unchanged + tally.quarantined
         error = f"对账不平：读取 {tally.read} 行，新增+更新+未变+隔离 = {total} 行"
     with transaction.atomic():
         before = audit.snapshot(run)
@@ -279,22 +269,14 @@ def _finish(actor: Any, run: ImportRun, tally: _Tally, seconds: float, error: st
         audit.record_change(actor, "exchange.import_finish", run, before)
     if run.status == RunStatus.FAILED and run.error.startswith("对账不平"):
         raise ActionError("not_reconciled", run.error)
-    return ImportReport(
-        tally.read,
-        tally.inserted,
-        tally.updated,
-        tally.unchanged,
-        tally.quarantined,
-        tally.reasons,
-        seconds,
-        [run.pk],
-    )
+    tally.seconds, tally.runs = seconds, [run.pk]
+    return tally
 
 
 # --- quarantine -------------------------------------------------------------------------------
 
 
-def _quarantine(run: ImportRun, checked: validation.ValidatedBatch, tally: _Tally) -> None:
+def _quarantine(run: ImportRun, checked: validation.ValidatedBatch, tally: ImportReport) -> None:
     """One row per rejected source row with all its reasons; a row already quarantined for this
     file (an earlier import of it) is left as it is, so nothing is duplicated."""
     rejected = checked.rejected
@@ -355,7 +337,7 @@ def _mark_reprocessed(sha256: str, valid_rows: pa.Array, open_rows: pa.Array) ->
 
 
 def _store_master(
-    actor: Any, run: ImportRun, checked: validation.ValidatedBatch, tally: _Tally
+    actor: Any, run: ImportRun, checked: validation.ValidatedBatch, tally: ImportReport
 ) -> store.UpsertCounts:
     from zhifa.exchange import master
 
@@ -379,7 +361,7 @@ def do_reprocess_quarantine(actor: Any, run_pk: int, mapping_path: str | Path | 
     batch = _rebuild_batch(open_rows)
     run = _reprocess_run(actor, original, path, mapping_hash)
     started = time.monotonic()
-    tally = _Tally()
+    tally = ImportReport()
     try:
         refs = validation.References.load()
         mapped = [mapping.apply(batch)] if batch.num_rows else []
@@ -403,7 +385,7 @@ def _reprocess(
     run: ImportRun,
     mapped: list[MappedBatch],
     refs: validation.References,
-    tally: _Tally,
+    tally: ImportReport,
     started: float,
 ) -> None:
     """Still-bad rows get their new reasons; accepted ones are stored and marked reprocessed."""
