@@ -1,6 +1,6 @@
 """The `zhifa` console script.
 
-zhifa demo [--no-serve] [--host H] [--port P]   migrate, seed the demo city once, serve
+zhifa demo [--no-serve] [--scale S] [--host H] [--port P]   migrate, seed the demo city once, serve
 zhifa serve [--host H] [--port P] [--workers N] production server (gunicorn)
 zhifa audit verify                              recompute the audit hash chain
 zhifa token create USERNAME [--days N]          issue an API bearer token
@@ -80,6 +80,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="迁移数据库、生成演示城市并启动服务")
     demo.add_argument("--no-serve", action="store_true", help="只准备数据，不启动服务")
+    demo.add_argument(
+        "--scale",
+        choices=["small", "default", "large"],
+        default=None,
+        help="演示导出数据规模：small、default（默认，约 21 万行）、large（约 1000 万行）",
+    )
     demo.add_argument("--host", default="127.0.0.1")
     demo.add_argument("--port", type=int, default=8000)
 
@@ -125,7 +131,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "demo":
         url = f"http://{args.host}:{args.port}/"
-        code = _call("demo", "--url", url, *(["--no-serve"] if args.no_serve else []))
+        extra = [*(["--no-serve"] if args.no_serve else []), *(["--scale", args.scale] if args.scale else [])]
+        code = _call("demo", "--url", url, *extra)
         if code or args.no_serve:
             return code
         return serve(args.host, args.port, workers=2)

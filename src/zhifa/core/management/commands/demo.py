@@ -1,5 +1,8 @@
 """`zhifa demo`: migrate, seed the demo city once per database, print the logins.
 
+`--scale small|default|large` sizes the demo agencies' exports the ``exchange`` seeder
+generates and imports (see `zhifa.exchange.seed`); like all seeding it applies once per database.
+
 Serving is not done here: `zhifa demo` (zhifa.cli) calls this command and then starts the
 server itself, so `zhifa manage demo` and tests only prepare data.
 """
@@ -14,6 +17,8 @@ from django.core.management.base import BaseCommand
 
 from zhifa.core import seeding
 from zhifa.core.roles import Role
+from zhifa.exchange.demo_sources import SCALES
+from zhifa.exchange.seed import exports_scale
 
 DEMO_URL = "http://127.0.0.1:8000/"
 
@@ -29,6 +34,13 @@ class Command(BaseCommand):
         )
         parser.add_argument("--skip-migrate", action="store_true", help="不执行数据库迁移")
         parser.add_argument(
+            "--scale",
+            choices=list(SCALES),
+            default=None,
+            help="演示导出数据的规模：small（约 2 千行）、default（约 21 万行，默认）、"
+            "large（约 1000 万行，流式导入并显示进度）；未指定时读取 ZHIFA_DEMO_SCALE",
+        )
+        parser.add_argument(
             "--url", default=DEMO_URL, help="打印的访问地址（zhifa demo 传入其 --host/--port）"
         )
 
@@ -36,8 +48,9 @@ class Command(BaseCommand):
         started = time.perf_counter()
         if not options["skip_migrate"]:
             self._step("迁移数据库", lambda: call_command("migrate", interactive=False, verbosity=0))
-        for seeder in seeding.ordered():
-            self._seed(seeder)
+        with exports_scale(options["scale"]):
+            for seeder in seeding.ordered():
+                self._seed(seeder)
         self.stdout.write(f"演示数据就绪，共用时 {time.perf_counter() - started:.1f} 秒")
         self._print_logins()
         self.stdout.write(f"访问地址：{options['url']}")
