@@ -109,6 +109,8 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = DATA_DIR / "media"
 ANALYTICS_DIR = DATA_DIR / "analytics"
+# Rows per validated batch and per Delta commit of an import (memory ≈ a few batches in flight).
+IMPORT_BATCH_ROWS = int(os.environ.get("ZHIFA_IMPORT_BATCH_ROWS", "500000"))
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,142 @@
+"""The import pipeline as a whole: fixed batch boundaries, and a real `zhifa import` killed with
+SIGKILL midway and re-run ends exactly like an uninterrupted import."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+from zhifa.exchange.actions import fixed_batches
+
+ROOT = Path(__file__).resolve().parent.parent
+ZHIFA = Path(sys.executable).with_name("zhifa")
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_fixed_batches_cut_any_chunking_into_the_same_batches(seed: int) -> None:
+    rng = random.Random(seed)
+    total, size = rng.randint(0, 500), rng.randint(1, 60)
+    values = list(range(total))
+    chunks, start = [], 0
+    while start < total:
+        step = rng.randint(1, 90)
+        chunks.append(pa.record_batch({"v": values[start : start + step]}))
+        start += step
+    out = list(fixed_batches(chunks, size))
+    assert [v for b in out for v in b.column("v").to_pylist()] == values
+    assert all(b.num_rows == size for b in out[:-1])
+    assert not out or 0 < out[-1].num_rows <= size
+
+
+# --- kill -9 of the real command -------------------------------------------------------------
+
+ROWS, BATCH = 24_000, 2_000
+
+
+def _complaints(path: Path) -> None:
+    """Complaints need no registry references, so a bare migrated database can take them;
+    a few rows are bad (quarantined) and some keys repeat (later rows supersede earlier)."""
+    rng = random.Random(7)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        out = csv.writer(handle)
+        out.writerow(["source_id", "ticket_number", "received_at", "channel", "text", "status"])
+        for i in range(ROWS):
+            key = i if i % 10 else i // 2  # every tenth row repeats an earlier key
+            channel = "fax" if i % 997 == 0 else rng.choice(["phone", "web", "app"])
+            day = 1 + i % 28
+            out.writerow(
+                [
+                    f"T{key}",
+                    f"12345-{key}",
+                    f"2025-03-{day:02d}T10:00:00+08:00",
+                    channel,
+                    f"诉求{i}",
+                    "routed",
+                ]
+            )
+
+
+def _env(data_dir: Path, database: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update(
+        ZHIFA_DATA_DIR=str(data_dir),
+        DATABASE_URL=f"sqlite:///{database}",
+        ZHIFA_IMPORT_BATCH_ROWS=str(BATCH),
+        DJANGO_SETTINGS_MODULE="zhifa.settings",
+    )
+    return env
+
+
+def _import(data_dir: Path, database: Path, path: Path) -> subprocess.Popen:
+    command = [str(ZHIFA), "import", "complaint", str(path), "--source", "hotline", "--json"]
+    return subprocess.Popen(
+        command, env=_env(data_dir, database), cwd=ROOT, stdout=subprocess.PIPE, text=True
+    )
+
+
+def _finished(process: subprocess.Popen) -> dict:
+    out, _ = process.communicate(timeout=300)
+    assert process.returncode == 0, out
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def _stored(data_dir: Path, database: Path) -> list[tuple]:
+    script = (
+        "import json, django; django.setup()\n"
+        "from zhifa.analytics import store\n"
+        "rows = store.query('SELECT source_id, channel, text, _record_version, _record_hash, _batch_no"
+        " FROM complaint_history ORDER BY ALL').to_pylist()\n"
+        "print(json.dumps(rows))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], env=_env(data_dir, database), cwd=ROOT, capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr
+    return [tuple(r.values()) for r in json.loads(out.stdout)]
+
+
+def _committed_version(data_dir: Path) -> int:
+    log = data_dir / "analytics" / "complaint" / "_delta_log"
+    return max((int(p.stem) for p in log.glob("*.json")), default=-1)
+
+
+def test_zhifa_import_killed_midway_and_rerun_equals_an_uninterrupted_import(tmp_path: Path) -> None:
+    database = tmp_path / "shared.sqlite3"
+    migrate = subprocess.run(
+        [str(ZHIFA), "manage", "migrate", "--verbosity", "0"],
+        env=_env(tmp_path / "setup", database),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert migrate.returncode == 0, migrate.stderr
+    source = tmp_path / "complaints.csv"
+    _complaints(source)
+    reference_dir, crashed_dir = tmp_path / "reference", tmp_path / "crashed"
+
+    reference = _finished(_import(reference_dir, database, source))
+    assert reference["read"] == ROWS and reference["quarantined"] > 0
+
+    crashing = _import(crashed_dir, database, source)
+    deadline = time.monotonic() + 120
+    while _committed_version(crashed_dir) < 2 and time.monotonic() < deadline and crashing.poll() is None:
+        time.sleep(0.002)
+    os.kill(crashing.pid, signal.SIGKILL)
+    crashing.wait()
+    assert crashing.returncode == -signal.SIGKILL
+    assert 2 <= _committed_version(crashed_dir) < ROWS // BATCH - 1, "not killed midway"
+
+    rerun = _finished(_import(crashed_dir, database, source))
+    for key in ("read", "inserted", "updated", "unchanged", "quarantined", "reasons"):
+        assert rerun[key] == reference[key], key
+    assert _stored(crashed_dir, database) == _stored(reference_dir, database)
