@@ -1,4 +1,5 @@
-"""Master-data imports (entity, agency) write the relational registry through its actions.
+"""Master-data imports (agency, officer, certificate, power, entity) write the relational
+registry through its actions.
 
 Facts go to the analytical store; master data is what the platform's own pages, scope and
 references use, so it is written by the registry's audited actions (one audit entry per
@@ -6,33 +7,73 @@ created or changed record), never directly. A record identical to the stored one
 ``unchanged`` and not written; a row the action refuses (a duplicate, a region outside the
 importer's scope …) is quarantined with the action's reason code, so the run still reconciles.
 
-Officer, certificate and power files are not supported yet (`actions.SUPPORTED_MASTER`).
+Each record is matched to the stored row by its business key (agency: credit code; officer: ID
+number; certificate: certificate number; power: power code; entity: credit code or ID number),
+looked up for the whole batch at once. Officers, certificates and powers are written one record
+at a time, each in its own transaction, so a record whose second step is refused (a certificate
+renewed, then a status change the lifecycle forbids) leaves nothing half-applied:
+
+* a certificate is issued by `do_issue_certificate`; later changes of its expiry go through
+  `do_renew_certificate` and of its status through `do_change_certificate_status` (suspended,
+  reinstated, revoked), so the certificate's history (`CertificateEvent`) stays right. Holder,
+  domain, issue date and issuing authority are fixed once issued: a file changing them is
+  quarantined (``immutable_field``);
+* a power is added by `do_add_power` (a power the file lists as revoked is added, then revoked
+  by `do_revoke_power`), changed by `do_change_power`, moved to another holder by
+  `do_transfer_powers` and revoked by `do_revoke_power`; each step is a new `PowerVersion`.
+  The file's own ``version`` number is not kept (the platform counts its own versions).
+
+References inside a file are resolved against the registry; a certificate whose holder is not a
+registered officer is quarantined with ``unknown_reference``.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from django.db import transaction
+from django.utils import timezone
 
 from zhifa.analytics.store import UpsertCounts
 from zhifa.core.errors import ActionError
 from zhifa.exchange import validation
 from zhifa.exchange.models import ImportRun, QuarantinedRow
+from zhifa.powers import actions as powers
+from zhifa.powers.citations import parse_citation
+from zhifa.powers.models import Power, PowerStatus
 from zhifa.registry import actions as registry
-from zhifa.registry.models import Agency, Entity
+from zhifa.registry.models import (
+    Agency,
+    Certificate,
+    CertificateEventKind,
+    CertificateStatus,
+    Entity,
+    Officer,
+)
 
 if TYPE_CHECKING:
-    from zhifa.exchange.actions import _Tally
+    from zhifa.exchange.actions import ImportReport
 
 Outcome = str  # "inserted" | "updated" | "unchanged"
 
 
-def store(actor: Any, run: ImportRun, checked: validation.ValidatedBatch, tally: _Tally) -> UpsertCounts:
+def store(
+    actor: Any, run: ImportRun, checked: validation.ValidatedBatch, tally: ImportReport
+) -> UpsertCounts:
     records = checked.valid.to_pylist()
     rows = checked.valid_rows.to_pylist()
-    handler = {"entity": _entities, "agency": _agencies}[run.family]
+    handler = {
+        "entity": _entities,
+        "agency": _agencies,
+        "officer": _officers,
+        "certificate": _certificates,
+        "power": _powers,
+    }[run.family]
     counts = {"inserted": 0, "updated": 0, "unchanged": 0}
 
     def refuse(row: int, record: dict[str, Any], error: ActionError) -> None:
@@ -47,7 +88,7 @@ Refuse = Callable[[int, dict[str, Any], ActionError], None]
 
 
 def _quarantine_refused(
-    run: ImportRun, row: int, record: dict[str, Any], error: ActionError, tally: _Tally
+    run: ImportRun, row: int, record: dict[str, Any], error: ActionError, tally: ImportReport
 ) -> None:
     tally.quarantined += 1
     tally.reasons[error.code] += 1
@@ -227,3 +268,332 @@ def _agencies(actor: Any, rows: list[int], records: list[dict[str, Any]], refuse
         except ActionError as error:
             refuse(row, record, error)
     return outcomes
+
+
+# --- one record at a time, matched by its business key -------------------------------------------
+
+Model = TypeVar("Model")
+LOOKUP_CHUNK = 500  # keys per IN (…) lookup
+
+
+@dataclass
+class _Sync(Generic[Model]):
+    """How one family's records meet the registry: the business key, the rows already stored
+    under it (looked up once for the batch) and the actions that create and change them."""
+
+    key: Callable[[dict[str, Any]], str]
+    known: dict[str, Model]
+    same: Callable[[Model, dict[str, Any]], bool]
+    create: Callable[[dict[str, Any]], Model]
+    update: Callable[[Model, dict[str, Any]], Model]
+
+
+def _sync(
+    sync: _Sync[Model], rows: list[int], records: list[dict[str, Any]], refuse: Refuse
+) -> list[Outcome]:
+    """New → create, changed → update, identical → unchanged; a refused record is quarantined.
+    A record repeated later in the file meets the row its first occurrence wrote."""
+    outcomes: list[Outcome] = []
+    for row, record in zip(rows, records, strict=True):
+        key = sync.key(record)
+        try:
+            outcome, stored = _apply(sync, sync.known.get(key), record)
+        except ActionError as error:
+            refuse(row, record, error)
+            continue
+        sync.known[key] = stored
+        outcomes.append(outcome)
+    return outcomes
+
+
+def _apply(sync: _Sync[Model], existing: Model | None, record: dict[str, Any]) -> tuple[Outcome, Model]:
+    if existing is not None and sync.same(existing, record):
+        return "unchanged", existing
+    with transaction.atomic():  # several actions for one record: all or none
+        if existing is None:
+            return "inserted", sync.create(record)
+        return "updated", sync.update(existing, record)
+
+
+def _chunks(values: Iterable[str | None]) -> Iterable[list[str]]:
+    unique = list(dict.fromkeys(v for v in values if v))
+    for start in range(0, len(unique), LOOKUP_CHUNK):
+        yield unique[start : start + LOOKUP_CHUNK]
+
+
+def _import_reason(record: dict[str, Any]) -> str:
+    return f"数据导入（来源：{record.get('source_system') or '未知'}）"
+
+
+def _effective_on(record: dict[str, Any]) -> dt.date:
+    """The day a status change takes effect: the source's change date, else today."""
+    stamp = record.get("source_updated_at")
+    if isinstance(stamp, dt.datetime):
+        return timezone.localdate(stamp) if timezone.is_aware(stamp) else stamp.date()
+    return timezone.localdate()
+
+
+# --- officers --------------------------------------------------------------------------------
+
+
+def _officer_input(record: dict[str, Any]) -> registry.OfficerInput:
+    return registry.OfficerInput(
+        name=record["name"],
+        id_number=record["id_number"],
+        agency_code=record["agency_code"],
+        role=record["role"],
+        gender=record.get("gender") or "",
+        phone=record.get("phone") or "",
+        has_legal_qualification=bool(record.get("has_legal_qualification")),
+        status=record["status"],
+    )
+
+
+def _officer_same(officer: Officer, record: dict[str, Any]) -> bool:
+    data = _officer_input(record)
+    gender = data.gender or ("M" if int(data.id_number[16]) % 2 else "F")  # as the action derives it
+    return (
+        officer.name == data.name
+        and officer.agency.code == data.agency_code
+        and officer.role == data.role
+        and officer.gender == gender
+        and officer.phone == data.phone
+        and officer.has_legal_qualification == data.has_legal_qualification
+        and officer.status == data.status
+    )
+
+
+def _known_officers(id_numbers: Iterable[str | None]) -> dict[str, Officer]:
+    found: dict[str, Officer] = {}
+    for chunk in _chunks(id_numbers):
+        for officer in Officer.objects.filter(id_number__in=chunk).select_related("agency"):
+            found[officer.id_number] = officer
+    return found
+
+
+def _officers(actor: Any, rows: list[int], records: list[dict[str, Any]], refuse: Refuse) -> list[Outcome]:
+    sync: _Sync[Officer] = _Sync(
+        key=lambda record: record["id_number"],
+        known=_known_officers(r["id_number"] for r in records),
+        same=_officer_same,
+        create=lambda record: registry.do_create_officer(actor, _officer_input(record)),
+        update=lambda officer, record: registry.do_update_officer(actor, officer.pk, _officer_input(record)),
+    )
+    return _sync(sync, rows, records, refuse)
+
+
+# --- certificates ----------------------------------------------------------------------------
+
+# The certificate event that brings a certificate to each status (`STATUS_TRANSITIONS`).
+STATUS_EVENT = {
+    CertificateStatus.VALID: CertificateEventKind.REINSTATED,
+    CertificateStatus.SUSPENDED: CertificateEventKind.SUSPENDED,
+    CertificateStatus.REVOKED: CertificateEventKind.REVOKED,
+}
+# Fixed once a certificate is issued: (field of the file, label).
+FIXED_CERTIFICATE_FIELDS = (
+    ("officer_id_number", "持证人"),
+    ("domain", "执法领域"),
+    ("issued_on", "发证日期"),
+    ("issuing_authority", "发证机关"),
+)
+
+
+def _certificate_values(cert: Certificate) -> dict[str, Any]:
+    """The stored certificate in the file's terms."""
+    return {
+        "officer_id_number": cert.officer.id_number,
+        "domain": cert.domain_id,
+        "issued_on": cert.issued_on,
+        "expires_on": cert.expires_on,
+        "status": cert.status,
+        "issuing_authority": cert.issuing_authority,
+    }
+
+
+def _certificate_differences(cert: Certificate, record: dict[str, Any]) -> list[str]:
+    stored = _certificate_values(cert)
+    wanted = {**record, "issuing_authority": record.get("issuing_authority") or ""}
+    return [name for name, value in stored.items() if wanted.get(name) != value]
+
+
+def _certificate_same(cert: Certificate, record: dict[str, Any]) -> bool:
+    return not _certificate_differences(cert, record)
+
+
+def _known_certificates(numbers: Iterable[str | None]) -> dict[str, Certificate]:
+    found: dict[str, Certificate] = {}
+    for chunk in _chunks(numbers):
+        for cert in Certificate.objects.filter(number__in=chunk).select_related("officer"):
+            found[cert.number] = cert
+    return found
+
+
+def _officer_ids(id_numbers: Iterable[str | None]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for chunk in _chunks(id_numbers):
+        found.update(Officer.objects.filter(id_number__in=chunk).values_list("id_number", "pk"))
+    return found
+
+
+def _holder(record: dict[str, Any], officers: dict[str, int]) -> int:
+    """The holder's officer id; a holder not registered as an officer is an unknown reference."""
+    officer_id = officers.get(record["officer_id_number"])
+    if officer_id is None:
+        value = record["officer_id_number"]
+        text = validation.message("certificate", "officer_id_number", validation.UNKNOWN_REFERENCE, value)
+        raise ActionError(validation.UNKNOWN_REFERENCE, text, "officer_id_number")
+    return officer_id
+
+
+def _issue_certificate(actor: Any, record: dict[str, Any], officers: dict[str, int]) -> Certificate:
+    """Issue (发证 event); a certificate the file lists as suspended or revoked then gets that event."""
+    data = registry.CertificateInput(
+        number=record["certificate_number"],
+        officer_id=_holder(record, officers),
+        domain_code=record["domain"],
+        issued_on=record["issued_on"],
+        expires_on=record["expires_on"],
+        issuing_authority=record.get("issuing_authority") or "",
+    )
+    return _set_certificate_status(actor, registry.do_issue_certificate(actor, data), record)
+
+
+def _set_certificate_status(actor: Any, cert: Certificate, record: dict[str, Any]) -> Certificate:
+    if cert.status == record["status"]:
+        return cert
+    kind = STATUS_EVENT[CertificateStatus(record["status"])]
+    return registry.do_change_certificate_status(
+        actor, cert.number, kind, _effective_on(record), _import_reason(record)
+    )
+
+
+def _change_certificate(
+    actor: Any, cert: Certificate, record: dict[str, Any], officers: dict[str, int]
+) -> Certificate:
+    """Renewal (later expiry) and status changes go through the certificate's event actions;
+    the fields fixed at issue cannot be changed by a file."""
+    _holder(record, officers)
+    differences = set(_certificate_differences(cert, record))
+    fixed = [(name, label) for name, label in FIXED_CERTIFICATE_FIELDS if name in differences]
+    if fixed:
+        labels = "、".join(label for _, label in fixed)
+        raise ActionError("immutable_field", f"证件已发出，{labels}不能通过导入更改", fixed[0][0])
+    if "expires_on" in differences:
+        cert = registry.do_renew_certificate(actor, cert.number, record["expires_on"], _import_reason(record))
+    return _set_certificate_status(actor, cert, record)
+
+
+def _certificates(
+    actor: Any, rows: list[int], records: list[dict[str, Any]], refuse: Refuse
+) -> list[Outcome]:
+    officers = _officer_ids(r["officer_id_number"] for r in records)
+    sync: _Sync[Certificate] = _Sync(
+        key=lambda record: record["certificate_number"],
+        known=_known_certificates(r["certificate_number"] for r in records),
+        same=_certificate_same,
+        create=lambda record: _issue_certificate(actor, record, officers),
+        update=lambda cert, record: _change_certificate(actor, cert, record, officers),
+    )
+    return _sync(sync, rows, records, refuse)
+
+
+# --- powers ----------------------------------------------------------------------------------
+
+
+def _power_input(
+    record: dict[str, Any], status: str | None = None, provision_ids: Iterable[int] = ()
+) -> powers.PowerInput:
+    """The file has no penalty provisions: a changed power keeps the ones linked to it."""
+    return powers.PowerInput(
+        name=record["name"],
+        kind=record["kind"],
+        holder_code=record["holder_agency_code"],
+        domain_code=record["domain"],
+        code=record["power_code"],
+        conduct=record.get("conduct") or "",
+        effective_from=record.get("effective_from"),
+        basis=[powers.BasisInput(citation=text) for text in record.get("legal_basis") or ()],
+        status=status or record["status"],
+        provision_ids=list(provision_ids),
+    )
+
+
+def _basis_keys(citations: Iterable[str]) -> list[Any]:
+    """Citations compared by what they cite (law, article, paragraph, item), not by spelling:
+    《中华人民共和国食品安全法》第一百二十二条 and 《食品安全法》第一百二十二条 are the same."""
+    return [parse_citation(text) or text for text in citations]
+
+
+def _power_content_same(power: Power, record: dict[str, Any]) -> bool:
+    """Everything `do_change_power` writes except the status."""
+    return (
+        power.name == record["name"]
+        and power.kind == record["kind"]
+        and power.domain_id == record["domain"]
+        and power.conduct == (record.get("conduct") or "")
+        and power.effective_from == record.get("effective_from")
+        and _basis_keys(b.citation for b in power.bases.all()) == _basis_keys(record.get("legal_basis") or ())
+    )
+
+
+def _power_same(power: Power, record: dict[str, Any]) -> bool:
+    return (
+        power.holder.code == record["holder_agency_code"]
+        and power.status == record["status"]
+        and _power_content_same(power, record)
+    )
+
+
+def _stored_powers(codes: Iterable[str | None]) -> dict[str, Power]:
+    found: dict[str, Power] = {}
+    for chunk in _chunks(codes):
+        for power in (
+            Power.objects.filter(code__in=chunk)
+            .select_related("holder")
+            .prefetch_related("bases", "provisions")
+        ):
+            found[power.code] = power
+    return found
+
+
+def _reload_power(code: str) -> Power:
+    return _stored_powers([code])[code]
+
+
+def _add_power(actor: Any, record: dict[str, Any]) -> Power:
+    """A power the file lists as revoked is added (as a draft) and then revoked: both versions kept."""
+    revoked = record["status"] == PowerStatus.REVOKED
+    power = powers.do_add_power(actor, _power_input(record, PowerStatus.DRAFT if revoked else None))
+    if revoked:
+        powers.do_revoke_power(actor, power.code, _import_reason(record))
+    return _reload_power(power.code)
+
+
+def _change_power(actor: Any, power: Power, record: dict[str, Any]) -> Power:
+    """Another holder → transfer; other content or draft/active → change; revoked → revoke.
+    The actions refuse what the powers list forbids (changing a revoked power …)."""
+    reason, wanted = _import_reason(record), record["status"]
+    if power.holder.code != record["holder_agency_code"]:
+        day = record.get("effective_from") or timezone.localdate()
+        powers.do_transfer_powers(actor, [power.code], record["holder_agency_code"], reason, day)
+        power = _reload_power(power.code)
+    status_change = wanted != power.status and wanted != PowerStatus.REVOKED
+    if status_change or not _power_content_same(power, record):
+        status = power.status if wanted == PowerStatus.REVOKED else wanted
+        provisions = [p.pk for p in power.provisions.all()]
+        powers.do_change_power(actor, power.code, _power_input(record, status, provisions), reason)
+    if wanted == PowerStatus.REVOKED and power.status != PowerStatus.REVOKED:
+        powers.do_revoke_power(actor, power.code, reason)
+    return _reload_power(power.code)
+
+
+def _powers(actor: Any, rows: list[int], records: list[dict[str, Any]], refuse: Refuse) -> list[Outcome]:
+    sync: _Sync[Power] = _Sync(
+        key=lambda record: record["power_code"],
+        known=_stored_powers(r["power_code"] for r in records),
+        same=_power_same,
+        create=lambda record: _add_power(actor, record),
+        update=lambda power, record: _change_power(actor, power, record),
+    )
+    return _sync(sync, rows, records, refuse)
