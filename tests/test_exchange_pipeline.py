@@ -16,7 +16,7 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from zhifa.exchange.actions import fixed_batches
+from zhifa.exchange.actions import fixed_batches, prefetched
 
 ROOT = Path(__file__).resolve().parent.parent
 ZHIFA = Path(sys.executable).with_name("zhifa")
@@ -36,6 +36,37 @@ def test_fixed_batches_cut_any_chunking_into_the_same_batches(seed: int) -> None
     assert [v for b in out for v in b.column("v").to_pylist()] == values
     assert all(b.num_rows == size for b in out[:-1])
     assert not out or 0 < out[-1].num_rows <= size
+
+
+def test_prefetched_keeps_order_and_hands_over_the_producers_error() -> None:
+    assert list(prefetched(iter(range(1000)), depth=2)) == list(range(1000))
+
+    def failing():
+        yield 1
+        yield 2
+        raise ValueError("第三批读不出来")
+
+    seen = []
+    with pytest.raises(ValueError, match="第三批"):
+        for item in prefetched(failing()):
+            seen.append(item)
+    assert seen == [1, 2]
+
+
+def test_prefetched_stops_its_producer_when_the_consumer_gives_up() -> None:
+    produced = []
+
+    def endless():
+        for i in range(10**9):
+            produced.append(i)
+            yield i
+
+    items = prefetched(endless(), depth=1)
+    assert next(items) == 0
+    items.close()  # what a `for` loop broken by an exception does
+    settled = len(produced)
+    time.sleep(0.05)
+    assert len(produced) == settled <= 4
 
 
 # --- kill -9 of the real command -------------------------------------------------------------

@@ -24,6 +24,8 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import queue
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -199,8 +201,11 @@ def _run(
     started = time.monotonic()
     tally = ImportReport()
     try:
-        batches = fixed_batches(readers.read_batches(path, block_size=CSV_BLOCK_SIZE), settings.IMPORT_BATCH_ROWS)
-        _process(actor, run, (mapping.apply(b) for b in batches), refs, tally, started, progress)
+        batches = fixed_batches(
+            readers.read_batches(path, block_size=CSV_BLOCK_SIZE), settings.IMPORT_BATCH_ROWS
+        )
+        mapped = prefetched(mapping.apply(b) for b in batches)
+        _process(actor, run, mapped, refs, tally, started, progress)
     except Exception as exc:
         _finish(actor, run, tally, time.monotonic() - started, error=_describe(exc))
         raise
@@ -230,6 +235,46 @@ def fixed_batches(batches: Iterable[pa.RecordBatch], rows: int) -> Iterator[pa.R
 
 def _joined(parts: list[pa.RecordBatch]) -> pa.RecordBatch:
     return parts[0] if len(parts) == 1 else pa.concat_batches(parts)
+
+
+_DONE = object()
+
+
+def prefetched(items: Iterable[Any], depth: int = 1) -> Iterator[Any]:
+    """Produce `items` in a background thread, at most `depth` ahead of the consumer.
+
+    Reading and mapping batch n+1 (DuckDB and Arrow release the GIL) overlaps validating batch n;
+    the bounded queue keeps memory to a few batches. An exception in the producer is re-raised
+    in the consumer at the point it would have occurred; a consumer that stops early (an error
+    downstream) makes the producer stop at its next batch."""
+    buffer: queue.Queue[Any] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if stop.is_set():
+                    return
+                buffer.put(item)
+            buffer.put(_DONE)
+        except BaseException as exc:  # handed to the consumer
+            buffer.put(exc)
+
+    thread = threading.Thread(target=produce, name="import-reader", daemon=True)
+    thread.start()
+    try:
+        while (item := buffer.get()) is not _DONE:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while thread.is_alive():  # unblock a producer waiting on a full queue
+            try:
+                buffer.get(timeout=0.05)
+            except queue.Empty:
+                pass
+        thread.join()
 
 
 def _describe(exc: Exception) -> str:
