@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import random
 from pathlib import Path
 
 import openpyxl
 import pyarrow as pa
 import pytest
 
+from zhifa.exchange import readers
 from zhifa.exchange.readers import (
     MALFORMED,
     SourceError,
     detect_encoding,
     raw_text,
     read_batches,
+    read_csv,
     sniff_delimiter,
 )
 
@@ -254,3 +257,130 @@ def test_unknown_suffix_and_missing_file(tmp_path: Path) -> None:
     with pytest.raises(SourceError):
         read_batches(tmp_path / "nope.csv")
     assert read_all(write(tmp_path, "a.dat", "a\tb\n1\t2\n"), format="csv").column("b").to_pylist() == ["2"]
+
+
+# --- the DuckDB fast path agrees with the tolerant reader ------------------------------------
+
+_PIECES = [
+    "1",
+    "张三",
+    "湖州市吴兴区人民路8号",
+    "a,b",
+    "line one\nline two",
+    'say "hi"',
+    "",
+    "NULL",
+    " pad ",
+    "x",
+]
+
+
+def _field(rng: random.Random) -> str:
+    value = rng.choice(_PIECES) + rng.choice(["", "", str(rng.randrange(1000))])
+    if value == "" and rng.random() < 0.5:
+        return '""'  # a quoted empty field, as some exporters write them
+    needs_quotes = any(c in value for c in ',"\n') or rng.random() < 0.1
+    return '"' + value.replace('"', '""') + '"' if needs_quotes else value
+
+
+def _random_csv(rng: random.Random, rows: int) -> str:
+    width = rng.randrange(2, 6)
+    newline = rng.choice(["\n", "\r\n"])
+    lines = [",".join(f"列{i}" for i in range(width))]
+    for _ in range(rows):
+        if rng.random() < 0.05:
+            lines.append("")  # a blank line is not a record
+        lines.append(",".join(_field(rng) for _ in range(width)))
+    bom = "\ufeff" if rng.random() < 0.3 else ""
+    return bom + newline.join(lines) + (newline if rng.random() < 0.8 else "")
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_duckdb_and_arrow_paths_read_the_same(tmp_path: Path, seed: int) -> None:
+    rng = random.Random(seed)
+    path = write(tmp_path, "a.csv", _random_csv(rng, rng.randrange(1, 400)))
+    fast = pa.Table.from_batches(list(read_csv(path, delimiter=",", engine="duckdb", block_size=2048)))
+    slow = pa.Table.from_batches(list(read_csv(path, delimiter=",", engine="arrow", block_size=2048)))
+    assert fast.schema == slow.schema
+    assert fast.to_pylist() == slow.to_pylist()
+    assert fast.column("_error").null_count == fast.num_rows  # well-formed: DuckDB read it all
+
+
+def test_auto_engine_uses_duckdb_for_a_sure_utf8_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write(tmp_path, "a.csv", "a,b\n1,2\n3,4\n")
+    calls: list[int] = []
+    fast = readers._fast_batch
+    monkeypatch.setattr(readers, "_fast_batch", lambda *a: calls.append(1) or fast(*a))
+    assert read_all(path).column("a").to_pylist() == ["1", "3"]
+    assert calls
+    calls.clear()
+    gbk = write(tmp_path, "b.csv", "a,b\n1,张三\n", encoding="gbk")
+    assert read_all(gbk).column("b").to_pylist() == ["张三"]
+    one = write(tmp_path, "c.csv", "a\n1\n\n2\n")
+    assert read_all(one).column("a").to_pylist() == ["1", "2"]  # DuckDB would read the blank line
+    assert not calls
+
+
+def test_empty_and_null_text_fields_read_as_the_tolerant_reader_reads_them(tmp_path: Path) -> None:
+    path = write(tmp_path, "a.csv", 'a,b,c\n1,,NULL\n2,"",\n')
+    table = read_all(path)
+    assert table.column("b").to_pylist() == ["", ""]
+    assert table.column("c").to_pylist() == ["NULL", ""]
+
+
+@pytest.mark.parametrize("bad", ["only-one-field", "1,2,3,4", '5,"never closed'])
+def test_malformed_record_mid_file_switches_readers_without_loss(tmp_path: Path, bad: str) -> None:
+    total = 30_000
+    bad_row = 17_001
+    lines = ["id,note,n"]
+    for row in range(2, total + 2):
+        if row == bad_row:
+            lines.append(bad)
+        elif row % 1000 == 0:
+            lines.append(f'{row},"two\nlines",x')
+        else:
+            lines.append(f"{row},备注,{row % 7}")
+    path = write(tmp_path, "a.csv", "\n".join(lines) + "\n")
+    batches = list(read_csv(path, delimiter=",", block_size=64 << 10))
+    assert len(batches) > 3
+    table = pa.Table.from_batches(batches)
+    rows = table.column("_row").to_pylist()
+    errors = table.column("_error").to_pylist()
+    slow = pa.Table.from_batches(list(read_csv(path, delimiter=",", engine="arrow")))
+    assert table.to_pylist() == slow.to_pylist()  # the switch loses and repeats nothing
+    if bad.startswith("5,"):
+        return  # the open quote runs on into later records, the tolerant reader's way
+    assert rows == list(range(2, total + 2))
+    assert errors.count(MALFORMED) == 1
+    assert errors[bad_row - 2] == MALFORMED
+    assert table.column("_raw").to_pylist()[bad_row - 2] == bad
+    good = [(r, i) for r, i, e in zip(rows, table.column("id").to_pylist(), errors, strict=True) if e is None]
+    assert all(str(r) == i for r, i in good)
+
+
+def test_detect_encoding_checks_chunks_split_inside_a_character(tmp_path: Path) -> None:
+    path = write(tmp_path, "a.csv", "名称\n" + "张三李四\n" * 5000)
+    assert detect_encoding(path, chunk_size=4097) == "utf-8"
+    broken = write(tmp_path, "b.csv", "名称\n" + "张三李四\n" * 5000 + "王", encoding="utf-8")
+    broken.write_bytes(broken.read_bytes()[:-1])  # a character cut short at the very end
+    assert detect_encoding(broken, chunk_size=4097) == "gb18030"
+
+
+def test_switch_after_duckdb_has_yielded_batches_continues_at_the_next_record(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    total, bad_row = 300_000, 295_001
+    lines = ["id,note"] + [f"{r},备注" if r != bad_row else "bad" for r in range(2, total + 2)]
+    path = write(tmp_path, "a.csv", "\n".join(lines) + "\n")
+    skips: list[int] = []
+    tolerant = readers._read_csv_tolerant
+    monkeypatch.setattr(readers, "_read_csv_tolerant", lambda *a: skips.append(a[-1]) or tolerant(*a))
+    table = pa.Table.from_batches(list(read_csv(path, delimiter=",", block_size=256 << 10)))
+    assert skips and skips[0] > 0  # DuckDB's rows were yielded before the switch
+    assert table.column("_row").to_pylist() == list(range(2, total + 2))
+    assert table.column("_error").to_pylist()[bad_row - 2] == MALFORMED
+    ids = table.column("id").to_pylist()
+    assert ids[: bad_row - 2] == [str(r) for r in range(2, bad_row)]
+    assert ids[bad_row - 1 :] == [str(r) for r in range(bad_row + 1, total + 2)]

@@ -16,9 +16,14 @@ Every batch has the source's columns as strings plus three bookkeeping columns:
   would double the memory on the hot path; `raw_text` rebuilds their content from the string
   columns (lossless, since nothing was converted) for the few rows that are quarantined.
 
-CSV is the bulk path (millions of rows): it streams through ``pyarrow.csv.open_csv`` in blocks,
-so memory stays bounded and no Python code runs per row. XLSX and JSON are small by nature
-and are read row by row.
+CSV is the bulk path (millions of rows) and no Python code runs per row. A UTF-8 file whose
+delimiter is certain takes the fast path: DuckDB parses it on every core and streams batches in
+file order, so ``_row`` is simply the record's ordinal + 2 (DuckDB, like the contract, counts
+records and skips blank lines). DuckDB stops at the first malformed record; reading then
+continues from the first record not yet yielded with the tolerant reader, which streams through
+``pyarrow.csv.open_csv`` serially and flags malformed rows in place. Other encodings, unsure
+delimiters and one-column files (where DuckDB reads a blank line as a null row) use the tolerant
+reader throughout. XLSX and JSON are small by nature and are read row by row.
 """
 
 from __future__ import annotations
@@ -26,9 +31,10 @@ from __future__ import annotations
 import bisect
 import codecs
 import csv
+import functools
 import io
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -108,25 +114,51 @@ def detect_format(path: Path) -> str:
 
 
 def detect_encoding(path: Path, chunk_size: int = 16 << 20) -> str:
-    """``utf-8-sig`` / ``utf-8`` when the whole file decodes strictly as UTF-8, else ``gb18030``.
+    """``utf-8-sig`` / ``utf-8`` when the whole file is valid UTF-8, else ``gb18030``.
 
-    The whole file is checked (in chunks, ~1 GB/s) rather than a sample, because a GBK export
-    is often ASCII for its first megabytes and then breaks on the first Chinese name.
-    GB18030 is a superset of GBK and GB2312, so one fallback covers all three.
+    The whole file is checked (in chunks, by Arrow's UTF-8 validation at several GB/s) rather
+    than a sample, because a GBK export is often ASCII for its first megabytes and then breaks
+    on the first Chinese name. GB18030 is a superset of GBK and GB2312, so one fallback covers
+    all three.
     """
-    decoder = codecs.getincrementaldecoder("utf-8")("strict")
+    carry = b""
     with path.open("rb") as fh:
         first = fh.read(chunk_size)
         bom = first.startswith(codecs.BOM_UTF8)
         chunk = first
-        try:
-            while chunk:
-                decoder.decode(chunk)
-                chunk = fh.read(chunk_size)
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            return "gb18030"
+        while chunk:
+            data = carry + chunk if carry else chunk
+            cut = _last_char_start(data)
+            if not _valid_utf8(data, cut):
+                return "gb18030"
+            carry = data[cut:]
+            chunk = fh.read(chunk_size)
+    if carry and not _valid_utf8(carry, len(carry)):
+        return "gb18030"
     return "utf-8-sig" if bom else "utf-8"
+
+
+def _last_char_start(data: bytes) -> int:
+    """Where the last (maybe incomplete) character of `data` starts, so a chunk never splits one.
+
+    Looks back over at most four bytes; a longer run of continuation bytes is invalid anyway
+    and is left in the chunk for the validation to reject.
+    """
+    for index in range(len(data) - 1, max(len(data) - 5, -1), -1):
+        if data[index] & 0xC0 != 0x80:
+            return index
+    return len(data)
+
+
+def _valid_utf8(data: bytes, end: int) -> bool:
+    """Whether ``data[:end]`` is valid UTF-8, checked by Arrow without decoding to Python text."""
+    offsets = pa.array([0, end], pa.int32()).buffers()[1]
+    array = pa.Array.from_buffers(pa.string(), 1, [None, offsets, pa.py_buffer(data)])
+    try:
+        array.validate(full=True)
+    except pa.ArrowInvalid:
+        return False
+    return True
 
 
 def sniff_delimiter(sample: str) -> str:
@@ -135,6 +167,11 @@ def sniff_delimiter(sample: str) -> str:
     ``csv.Sniffer`` guesses from character frequencies and is easily fooled by commas inside
     Chinese addresses; parsing with each candidate and comparing field counts is robust.
     """
+    return _sniff(sample)[0]
+
+
+def _sniff(sample: str) -> tuple[str, bool]:
+    """`sniff_delimiter`, and whether it is sure: every sampled line splits into the same fields."""
     lines = sample.splitlines(keepends=True)
     if len(lines) > 1:
         lines = lines[:-1]  # the last line of a sample may be cut short
@@ -149,7 +186,7 @@ def sniff_delimiter(sample: str) -> str:
         score = (consistent, width)
         if score > best_score:
             best, best_score = candidate, score
-    return best
+    return best, best_score[0] == 1.0
 
 
 def unique_names(names: Iterable[Any]) -> list[str]:
@@ -177,24 +214,55 @@ def read_csv(
     encoding: str = "utf-8",
     delimiter: str | None = None,
     block_size: int = DEFAULT_BLOCK_SIZE,
+    engine: str = "auto",
 ) -> Iterator[pa.RecordBatch]:
-    """Stream a CSV in blocks; rows with the wrong field count come out flagged in order."""
+    """Stream a CSV in batches of about `block_size` bytes; malformed rows come out flagged in order.
+
+    `engine` is ``auto`` (DuckDB when that is sure to be right, see the module docstring),
+    ``arrow`` (the tolerant reader only) or ``duckdb`` (the fast path whenever the file is
+    UTF-8, even with a sniffed delimiter; for tests and benchmarks).
+    """
+    if engine not in ("auto", "arrow", "duckdb"):
+        raise ValueError(f"unknown CSV engine: {engine}")
     path = Path(path)
-    arrow_encoding = (
-        "utf8" if encoding.replace("_", "-").lower() in ("utf-8", "utf8", "utf-8-sig") else encoding
-    )
     sample = _read_sample(path, encoding)
-    delimiter = delimiter or sniff_delimiter(sample)
+    sure = delimiter is not None
+    if delimiter is None:
+        delimiter, sure = _sniff(sample)
     header = next(csv.reader(io.StringIO(sample), delimiter=delimiter), None)
     if not header:
         return iter(())
     names = unique_names(header)
+    tolerant = functools.partial(_read_csv_tolerant, path, names, delimiter, encoding, block_size)
+    fast = _is_utf8_name(encoding) and len(names) > 1 and len(delimiter) == 1 and delimiter != '"'
+    if engine == "duckdb" and not fast:
+        raise ValueError("the DuckDB path reads UTF-8 files with two or more columns only")
+    if engine == "arrow" or not fast or (engine == "auto" and not sure):
+        return tolerant(0)
+    return _read_csv_fast(path, names, delimiter, _rows_per_batch(path, block_size), tolerant)
+
+
+def _is_utf8_name(encoding: str) -> bool:
+    return encoding.replace("_", "-").lower() in ("utf-8", "utf8", "utf-8-sig", "ascii", "us-ascii")
+
+
+def _read_csv_tolerant(
+    path: Path, names: list[str], delimiter: str, encoding: str, block_size: int, skip_records: int
+) -> Iterator[pa.RecordBatch]:
+    """The serial pyarrow reader: slower, but it flags malformed rows and reads any encoding.
+
+    `skip_records` leaves out the first data records (header = record 1, so the rows numbered
+    ``2 .. skip_records + 1``), where a fast read stopped. Arrow cannot skip *records* (its
+    ``skip_rows`` counts physical lines, quoted line breaks included), so the prefix is parsed
+    again and dropped; that costs time only on files that have a malformed row.
+    """
     invalid: list[tuple[int, str]] = []
 
     def on_invalid(row: Any) -> str:
         invalid.append((row.number, row.text))
         return "skip"
 
+    arrow_encoding = "utf8" if _is_utf8_name(encoding) else encoding
     reader = pacsv.open_csv(
         path,
         read_options=pacsv.ReadOptions(
@@ -213,7 +281,89 @@ def read_csv(
             quoted_strings_can_be_null=False,
         ),
     )
-    return _number_csv_batches(reader, names, invalid)
+    batches = _number_csv_batches(reader, names, invalid)
+    return _after_row(batches, skip_records + 1) if skip_records else batches
+
+
+def _after_row(batches: Iterable[pa.RecordBatch], last_skipped: int) -> Iterator[pa.RecordBatch]:
+    """The rows numbered above `last_skipped` (``_row`` ascends within and across batches)."""
+    for batch in batches:
+        skipped = pc.sum(pc.less_equal(batch.column(ROW), last_skipped)).as_py() or 0
+        if skipped < batch.num_rows:
+            yield batch.slice(skipped) if skipped else batch
+
+
+def _rows_per_batch(path: Path, block_size: int, sample_size: int = 1 << 20) -> int:
+    """`block_size` bytes as a row count, from the average line length of the file's start."""
+    with path.open("rb") as fh:
+        data = fh.read(sample_size)
+    lines = max(data.count(b"\n"), 1)
+    return max(block_size * lines // max(len(data), 1), 1)
+
+
+_DUCKDB_QUERY = (
+    "SELECT * FROM read_csv(?, auto_detect = false, header = true, columns = {columns}, "
+    "delim = ?, quote = '\"', escape = '\"', strict_mode = true, null_padding = false, "
+    "allow_quoted_nulls = false, encoding = 'utf-8')"
+)
+
+
+def _read_csv_fast(
+    path: Path,
+    names: list[str],
+    delimiter: str,
+    rows_per_batch: int,
+    tolerant: Callable[[int], Iterator[pa.RecordBatch]],
+) -> Iterator[pa.RecordBatch]:
+    """DuckDB's parallel reader; from its first error on, the tolerant reader takes over.
+
+    Nothing is typed or guessed (``auto_detect = false``, every column ``VARCHAR``). DuckDB
+    streams in file order (``preserve_insertion_order``), so the k-th row is record k + 2.
+    The Arrow batches it hands out are small (~8 MB) whatever size is asked, so they are
+    gathered up to `rows_per_batch`. When DuckDB raises (a malformed record, a quote never
+    closed), the rows already gathered are good and are yielded; the rest comes from the
+    tolerant reader, starting at the first record not yet yielded, so nothing is lost or
+    yielded twice.
+    """
+    import duckdb
+
+    yielded = 0
+    pending: list[pa.RecordBatch] = []
+    pending_rows = 0
+    failed = False
+    columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(names))) + "}"
+    con = duckdb.connect()
+    try:
+        query = con.sql(_DUCKDB_QUERY.format(columns=columns), params=[str(path), delimiter])
+        for batch in query.to_arrow_reader(rows_per_batch):
+            pending.append(batch)
+            pending_rows += batch.num_rows
+            if pending_rows >= rows_per_batch:
+                yield _fast_batch(pending, names, yielded)
+                yielded += pending_rows
+                pending, pending_rows = [], 0
+    except (duckdb.Error, pa.ArrowException, OSError):
+        failed = True  # a parse error comes through the Arrow stream as an ArrowException
+    finally:
+        con.close()
+    if pending_rows:
+        yield _fast_batch(pending, names, yielded)
+        yielded += pending_rows
+    if failed:
+        yield from tolerant(yielded)
+
+
+def _fast_batch(batches: list[pa.RecordBatch], names: list[str], before: int) -> pa.RecordBatch:
+    """DuckDB's batches as one reader batch: our column names, ``""`` for empty fields, ``_row``.
+
+    DuckDB reads an unquoted empty field as null; the tolerant reader (so the contract) keeps
+    ``""``. Quoted empty fields stay ``""`` already (``allow_quoted_nulls = false``).
+    """
+    batch = batches[0] if len(batches) == 1 else pa.concat_batches(batches)
+    columns = [pc.fill_null(col, "") if col.null_count else col for col in batch.columns]
+    n = batch.num_rows
+    rows = pc.add(pc.cumulative_sum(pa.repeat(pa.scalar(1, pa.int64()), n)), before + 1)
+    return _with_bookkeeping(pa.RecordBatch.from_arrays(columns, names=names), rows)
 
 
 def _read_sample(path: Path, encoding: str, size: int = 64 << 10) -> str:
