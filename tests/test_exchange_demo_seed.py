@@ -100,3 +100,16 @@ def test_large_scale_prints_progress_every_million_rows(monkeypatch):
         for read in (200_000, 1_000_000, 1_200_000, 2_400_000, 2_500_000):
             printer(read, 1.0)
     assert [m.split("：")[1].split(" /")[0] for m in messages] == ["已读取 1,000,000", "已读取 2,400,000"]
+
+
+def test_large_scale_streams_and_reports_progress(data_dir, monkeypatch):
+    """The `large` path end to end, on small files: JSON Lines instead of the JSON array, the
+    same rows quarantined, and progress lines while a source imports."""
+    small = seed.generate_demo_exports
+    monkeypatch.setattr(seed, "generate_demo_exports", lambda directory, scale: small(directory, "small"))
+    monkeypatch.setattr(seed, "PROGRESS_EVERY", 300)
+    output = run_demo("--scale", "large")
+    hotline = ImportRun.objects.get(source_system="hz_12345")
+    assert hotline.file_name == "hz_12345.jsonl" and hotline.quarantined > 0 and hotline.reconciled
+    assert not (data_dir / seed.EXPORTS_DIR / "hz_12345.json").exists()
+    assert "hz_scjg_jcxt：已读取" in output and "规模 large" in output
