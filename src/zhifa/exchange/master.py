@@ -9,9 +9,11 @@ importer's scope …) is quarantined with the action's reason code, so the run s
 
 Each record is matched to the stored row by its business key (agency: credit code; officer: ID
 number; certificate: certificate number; power: power code; entity: credit code or ID number),
-looked up for the whole batch at once. Officers, certificates and powers are written one record
-at a time, each in its own transaction, so a record whose second step is refused (a certificate
-renewed, then a status change the lifecycle forbids) leaves nothing half-applied:
+looked up for the whole batch at once. New officers and certificates are created by the bulk
+actions (`do_bulk_create_officers`, `do_bulk_issue_certificates`: the same checks, one audit
+entry each); when one record of the batch is refused they go one at a time. Changes are written
+one record at a time, each in its own transaction, so a record whose second step is refused (a
+certificate renewed, then a status change the lifecycle forbids) leaves nothing half-applied:
 
 * a certificate is issued by `do_issue_certificate`; later changes of its expiry go through
   `do_renew_certificate` and of its status through `do_change_certificate_status` (suspended,
@@ -286,6 +288,10 @@ class _Sync(Generic[Model]):
     same: Callable[[Model, dict[str, Any]], bool]
     create: Callable[[dict[str, Any]], Model]
     update: Callable[[Model, dict[str, Any]], Model]
+    # The family's bulk action for new records (same checks, one audit entry each), and which
+    # records may go to it; a batch it refuses is created one record at a time instead.
+    create_many: Callable[[list[dict[str, Any]]], list[Model]] | None = None
+    bulkable: Callable[[dict[str, Any]], bool] = lambda record: True
 
 
 def _sync(
@@ -293,8 +299,11 @@ def _sync(
 ) -> list[Outcome]:
     """New → create, changed → update, identical → unchanged; a refused record is quarantined.
     A record repeated later in the file meets the row its first occurrence wrote."""
-    outcomes: list[Outcome] = []
-    for row, record in zip(rows, records, strict=True):
+    done = _create_in_bulk(sync, records)
+    outcomes: list[Outcome] = ["inserted"] * len(done)
+    for index, (row, record) in enumerate(zip(rows, records, strict=True)):
+        if index in done:
+            continue
         key = sync.key(record)
         try:
             outcome, stored = _apply(sync, sync.known.get(key), record)
@@ -304,6 +313,27 @@ def _sync(
         sync.known[key] = stored
         outcomes.append(outcome)
     return outcomes
+
+
+def _create_in_bulk(sync: _Sync[Model], records: list[dict[str, Any]]) -> set[int]:
+    """Indexes of the records created by the bulk action: the first record of each key not
+    stored yet. Empty when the family has no bulk action or the action refused the batch."""
+    if sync.create_many is None:
+        return set()
+    first: dict[str, int] = {}
+    for index, record in enumerate(records):
+        key = sync.key(record)
+        if key not in sync.known and key not in first and sync.bulkable(record):
+            first[key] = index
+    if len(first) < 2:
+        return set()
+    try:
+        with transaction.atomic():
+            created = sync.create_many([records[i] for i in first.values()])
+    except ActionError:
+        return set()  # one refused record refuses the batch: each goes through `create` instead
+    sync.known.update(zip(first, created, strict=True))
+    return set(first.values())
 
 
 def _apply(sync: _Sync[Model], existing: Model | None, record: dict[str, Any]) -> tuple[Outcome, Model]:
@@ -378,6 +408,7 @@ def _officers(actor: Any, rows: list[int], records: list[dict[str, Any]], refuse
         same=_officer_same,
         create=lambda record: registry.do_create_officer(actor, _officer_input(record)),
         update=lambda officer, record: registry.do_update_officer(actor, officer.pk, _officer_input(record)),
+        create_many=lambda batch: registry.do_bulk_create_officers(actor, [_officer_input(r) for r in batch]),
     )
     return _sync(sync, rows, records, refuse)
 
@@ -446,9 +477,8 @@ def _holder(record: dict[str, Any], officers: dict[str, int]) -> int:
     return officer_id
 
 
-def _issue_certificate(actor: Any, record: dict[str, Any], officers: dict[str, int]) -> Certificate:
-    """Issue (发证 event); a certificate the file lists as suspended or revoked then gets that event."""
-    data = registry.CertificateInput(
+def _certificate_input(record: dict[str, Any], officers: dict[str, int]) -> registry.CertificateInput:
+    return registry.CertificateInput(
         number=record["certificate_number"],
         officer_id=_holder(record, officers),
         domain_code=record["domain"],
@@ -456,7 +486,19 @@ def _issue_certificate(actor: Any, record: dict[str, Any], officers: dict[str, i
         expires_on=record["expires_on"],
         issuing_authority=record.get("issuing_authority") or "",
     )
-    return _set_certificate_status(actor, registry.do_issue_certificate(actor, data), record)
+
+
+def _issue_certificate(actor: Any, record: dict[str, Any], officers: dict[str, int]) -> Certificate:
+    """Issue (发证 event); a certificate the file lists as suspended or revoked then gets that event."""
+    cert = registry.do_issue_certificate(actor, _certificate_input(record, officers))
+    return _set_certificate_status(actor, cert, record)
+
+
+def _issue_certificates(
+    actor: Any, records: list[dict[str, Any]], officers: dict[str, int]
+) -> list[Certificate]:
+    created = registry.do_bulk_issue_certificates(actor, [_certificate_input(r, officers) for r in records])
+    return [_set_certificate_status(actor, cert, r) for cert, r in zip(created, records, strict=True)]
 
 
 def _set_certificate_status(actor: Any, cert: Certificate, record: dict[str, Any]) -> Certificate:
@@ -494,6 +536,8 @@ def _certificates(
         same=_certificate_same,
         create=lambda record: _issue_certificate(actor, record, officers),
         update=lambda cert, record: _change_certificate(actor, cert, record, officers),
+        create_many=lambda batch: _issue_certificates(actor, batch, officers),
+        bulkable=lambda record: record["officer_id_number"] in officers,
     )
     return _sync(sync, rows, records, refuse)
 
