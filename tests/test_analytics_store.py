@@ -267,8 +267,7 @@ def test_tables_keep_the_basic_delta_protocol_so_any_spark_reads_them(analytics_
     assert start == dt.datetime(2025, 2, 2, 9, 30, tzinfo=shanghai)
 
 
-def test_new_keys_are_streamed_in_chunks_with_the_same_hashes(analytics_dir: Path, monkeypatch) -> None:
-    monkeypatch.setattr(store, "STREAM_CHUNK", 3)
+def test_new_keys_take_the_fast_path_with_the_same_hashes(analytics_dir: Path) -> None:
     batch = inspections(list(range(10)))
     assert store.upsert("inspection", batch, "run-1") == UpsertCounts(inserted=10)
     assert [v for (v,) in current("SELECT _record_version FROM inspection_history")] == [1] * 10

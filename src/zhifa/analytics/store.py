@@ -1,19 +1,28 @@
 """The analytical store: every accepted exchange record, versioned, in Delta Lake tables.
 
-This is the one module that touches the store's files. Importers call `upsert`; indicators,
-clues and pages call `connect` / `query` and see plain DuckDB views. See docs/analytics.md.
+This is the one module that touches the store's files. Importers call `upsert`, master data is
+copied in by `snapshot` / `snapshot_registry`; indicators, clues and pages call `connect` /
+`query` and see plain DuckDB views. See docs/analytics.md.
 
 Design in short:
 
-* one append-only Delta table per family under ``ANALYTICS_DIR/<family>/``: every version of
-  every record is a row (``<family>_history``); the current record per natural key
+* one append-only Delta table per fact family under ``ANALYTICS_DIR/<family>/``: every version
+  of every record is a row (``<family>_history``); the current record per natural key
   ``(source_system, source_id)`` is the row with the highest ``_record_version`` (``<family>``);
 * a record's content hash (``_record_hash``) makes re-imports idempotent: a row whose hash equals
   its key's current hash is counted ``unchanged`` and not written;
+* DuckDB classifies a batch *and* writes its new versions as Parquet files straight into the
+  table directory (``COPY … TO``, Hive partitions ``year=YYYY/``): the wide rows never come back
+  to Python. The files are then committed to the Delta log by ``deltalake`` as add actions
+  (with numRecords/min/max/nullCount stats taken from DuckDB's own file statistics);
 * each batch is one Delta commit carrying a Delta application transaction
   (``txn`` action, app id ``zhifa-run:<run_id>``, version ``batch_no``) — the standard Delta
   mechanism for idempotent writes, also understood by Spark — so a re-run of a killed import
-  skips the batches that were committed and redoes the rest;
+  skips the batches that were committed and redoes the rest; files written by a killed run but
+  never committed are invisible orphans that VACUUM removes;
+* master data (agency, officer, certificate, power, entity) is kept as dated full snapshots in
+  ``ANALYTICS_DIR/<family>/`` partitioned by ``snapshot_date`` (``<family>`` is the latest,
+  ``<family>_snapshots`` all of them);
 * one writer per family at a time, enforced by ``fcntl.flock`` on ``ANALYTICS_DIR/_locks``;
   readers never lock: Delta gives them the last committed version.
 """
@@ -22,25 +31,29 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
-import itertools
 import json
+import math
+import re
 import time
-from collections.abc import Iterator, Sequence
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
-from deltalake import CommitProperties, DeltaTable, Transaction, write_deltalake
+from deltalake import CommitProperties, DeltaTable, Transaction
+from deltalake import Schema as DeltaSchema
+from deltalake.transaction import AddAction, create_table_with_add_actions
 from django.conf import settings
 
-# Family -> the column whose year partitions the table (None: small master data, unpartitioned).
-# Names follow the exchange format (docs/exchange.md); a batch may also bring `year` itself.
 # The date that places a fact in its year partition: a field of the family's exchange schema
-# (tests/test_analytics_store.py checks they agree). Master data is not partitioned.
+# (tests/test_analytics_store.py checks they agree); a batch may also bring `year` itself.
+# None: master data, kept as dated snapshots (see `snapshot`).
 FAMILIES: dict[str, str | None] = {
     "inspection": "started_at",
     "case": "filed_on",
@@ -55,9 +68,12 @@ FAMILIES: dict[str, str | None] = {
     "power": None,
     "entity": None,
 }
+MASTER_FAMILIES = tuple(family for family, column in FAMILIES.items() if column is None)
 
 KEY = ("source_system", "source_id")
 PARTITION = "year"
+SNAPSHOT_PARTITION = "snapshot_date"
+SNAPSHOT_META = ("_snapshot_at",)
 META = ("_record_version", "_record_hash", "_key_hash", "_ingested_at", "_run_id", "_batch_no")
 # Records are dated in China time; the partition year must not depend on the host's zone.
 TIME_ZONE = "Asia/Shanghai"
@@ -89,8 +105,16 @@ def root() -> Path:
 
 
 def table_path(family: str) -> Path:
+    """The family's main table: its versioned history (facts) or its snapshots (master data)."""
     _check_family(family)
     return root() / family
+
+
+def history_path(family: str) -> Path:
+    """Where `upsert` keeps the family's versions: the main table for facts; for master data a
+    separate ``<family>_history`` table, so upserts never mix with the dated snapshots."""
+    _check_family(family)
+    return root() / (family if FAMILIES[family] is not None else f"{family}_history")
 
 
 def _check_family(family: str) -> None:
@@ -126,13 +150,16 @@ def writer_lock(family: str, timeout: float | None = 60.0) -> Iterator[None]:
 # --- reading ---------------------------------------------------------------------------------
 
 
-def _open(family: str) -> DeltaTable | None:
-    path = table_path(family)
+def _open_path(path: Path) -> DeltaTable | None:
     return DeltaTable(str(path)) if DeltaTable.is_deltatable(str(path)) else None
 
 
+def _open(family: str) -> DeltaTable | None:
+    return _open_path(table_path(family))
+
+
 def table_version(family: str) -> int | None:
-    """The last committed Delta version of the family's table (None before the first write)."""
+    """The last committed Delta version of the family's main table (None before the first write)."""
     table = _open(family)
     return None if table is None else table.version()
 
@@ -150,8 +177,37 @@ def _session(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     return con
 
 
+_EMPTY_HISTORY = (
+    "SELECT NULL::VARCHAR AS source_system, NULL::VARCHAR AS source_id,"
+    " NULL::BIGINT AS _record_version WHERE false"
+)
+_EMPTY_SNAPSHOTS = f"SELECT NULL::DATE AS {SNAPSHOT_PARTITION} WHERE false"
+
+
+def _register(con: duckdb.DuckDBPyConnection, view: str, table: DeltaTable | None, empty: str) -> None:
+    if table is None:
+        con.execute(f'CREATE TEMP VIEW "{view}" AS {empty}')
+    else:
+        con.register(f"_{view}_files", table.to_pyarrow_dataset())
+        con.execute(f'CREATE TEMP VIEW "{view}" AS SELECT * FROM "_{view}_files"')
+
+
+def _latest_snapshot_date(table: DeltaTable) -> str | None:
+    """The newest snapshot date, from the log's partition values (no data file is opened)."""
+    actions = pa.table(table.get_add_actions(flatten=True))
+    column = f"partition.{SNAPSHOT_PARTITION}"
+    if not actions.num_rows or column not in actions.column_names:
+        return None
+    latest = pc.max(actions.column(column)).as_py()
+    return None if latest is None else str(latest)
+
+
 def connect() -> duckdb.DuckDBPyConnection:
-    """An in-process DuckDB connection with `<family>` and `<family>_history` views.
+    """An in-process DuckDB connection with the store's views.
+
+    Facts: `<family>` (current records) and `<family>_history` (every version). Master data:
+    `<family>` (the latest snapshot; the current upserted records if the family was never
+    snapshotted), `<family>_snapshots` (every snapshot) and `<family>_history` (upserted versions).
 
     Each table is pinned at its version when connect() runs (snapshot isolation): an import
     committing meanwhile is not seen until the next connect(). DuckDB's `delta` extension is
@@ -159,15 +215,16 @@ def connect() -> duckdb.DuckDBPyConnection:
     files it names are scanned as an Arrow dataset (projection and filter pushdown included).
     """
     con = _session(duckdb.connect())
-    for family in FAMILIES:
-        table = _open(family)
-        if table is None:
-            empty = "SELECT NULL::VARCHAR AS source_system, NULL::VARCHAR AS source_id, NULL::BIGINT AS _record_version WHERE false"
-            con.execute(f"CREATE TEMP VIEW {family}_history AS {empty}")
-        else:
-            con.register(f"_{family}_files", table.to_pyarrow_dataset())
-            con.execute(f"CREATE TEMP VIEW {family}_history AS SELECT * FROM _{family}_files")
-        con.execute(f'CREATE TEMP VIEW "{family}" AS {_current_sql(family + "_history")}')
+    for family, date_column in FAMILIES.items():
+        _register(con, f"{family}_history", _open_path(history_path(family)), _EMPTY_HISTORY)
+        current = _current_sql(f'"{family}_history"')
+        if date_column is None:
+            snapshots = _open(family)
+            _register(con, f"{family}_snapshots", snapshots, _EMPTY_SNAPSHOTS)
+            latest = None if snapshots is None else _latest_snapshot_date(snapshots)
+            if latest is not None:
+                current = f"SELECT * FROM \"{family}_snapshots\" WHERE {SNAPSHOT_PARTITION} = DATE '{latest}'"
+        con.execute(f'CREATE TEMP VIEW "{family}" AS {current}')
     return con
 
 
@@ -180,7 +237,7 @@ def query(sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> pa.
         con.close()
 
 
-# --- writing ---------------------------------------------------------------------------------
+# --- classifying a batch ---------------------------------------------------------------------
 
 
 def _hash_sql(columns: Sequence[str]) -> str:
@@ -203,7 +260,12 @@ def _signed(expr: str) -> str:
 
 
 def _business_columns(batch: pa.Table) -> list[str]:
-    return sorted(c for c in batch.column_names if c not in META and c != PARTITION)
+    return sorted(_stored_columns(batch))
+
+
+def _stored_columns(batch: pa.Table) -> list[str]:
+    """The record's own columns in the batch's order (metadata and partition are derived)."""
+    return [c for c in batch.column_names if c not in META and c != PARTITION and c != "_pos"]
 
 
 def _year_sql(family: str, batch: pa.Table) -> str:
@@ -227,12 +289,13 @@ def _check_keys(batch: pa.Table) -> None:
 def _normalise(batch: pa.Table) -> pa.Table:
     """Naive timestamps are China time; store them as instants (Delta `timestamp`, microseconds).
 
-    A naive column would make delta-rs write `timestamp_ntz`, which raises the table protocol to
-    reader 3 / writer 7 and shuts out Spark readers older than Delta 2.4; an instant also means the
-    same thing to every reader whatever its session time zone.
+    A naive column would be a `timestamp_ntz`, which raises the table protocol to reader 3 /
+    writer 7 and shuts out Spark readers older than Delta 2.4; an instant also means the same
+    thing to every reader whatever its session time zone. DuckDB writes TIMESTAMPTZ as Parquet
+    INT64 timestamps with isAdjustedToUTC=true, microseconds — what Spark reads as `timestamp`.
     """
     for index, field in enumerate(batch.schema):
-        if pa.types.is_timestamp(field.type) and (field.type.tz is None or field.type.unit == "ns"):
+        if pa.types.is_timestamp(field.type) and (field.type.tz is None or field.type.unit != "us"):
             column = batch.column(index)
             if field.type.tz is None:
                 column = pc.assume_timezone(column, TIME_ZONE)
@@ -259,9 +322,12 @@ def _previous_sql(has_table: bool) -> str:
 _KEY_HASH = "((hash(source_system, source_id))::HUGEINT - 9223372036854775808)::BIGINT"
 
 
+def _partitioned(family: str, batch: pa.Table) -> bool:
+    return FAMILIES[family] is not None or PARTITION in batch.column_names
+
+
 def _year_expr(family: str, batch: pa.Table) -> str:
-    partitioned = FAMILIES[family] is not None or PARTITION in batch.column_names
-    return _year_sql(family, batch) if partitioned else "NULL::INTEGER"
+    return _year_sql(family, batch) if _partitioned(family, batch) else "NULL::INTEGER"
 
 
 def _narrow_sql(family: str, batch: pa.Table) -> str:
@@ -291,7 +357,6 @@ SELECT _pos, status, _record_hash, _key, _year,
        CAST(coalesce(stored_version, 0) + sum(CASE WHEN status = 'unchanged' THEN 0 ELSE 1 END)
        OVER (PARTITION BY source_system, source_id ORDER BY _pos ROWS UNBOUNDED PRECEDING) AS BIGINT) AS version
 FROM labelled
-ORDER BY _pos
 """
 
 # The same when every key occurs once in the batch (the usual case): a join, no windows.
@@ -300,8 +365,24 @@ SELECT n._pos, CASE WHEN p.h IS NULL THEN 'insert' WHEN p.h = n._record_hash THE
                     ELSE 'update' END AS status,
        n._record_hash, n._key, n._year, CAST(coalesce(p.v, 0) + 1 AS BIGINT) AS version
 FROM narrow n LEFT JOIN previous p USING (_key)
-ORDER BY n._pos
 """
+
+COUNT_SQL = """
+SELECT count(*) FILTER (WHERE status = 'insert'), count(*) FILTER (WHERE status = 'update'),
+       count(*) FILTER (WHERE status = 'unchanged')
+FROM labels
+"""
+
+
+@dataclass(frozen=True)
+class _Versions:
+    """Where the batch's new versions come from, as SQL over the registered `batch` (alias b)."""
+
+    source: str  # FROM … [WHERE …]
+    version: str
+    record_hash: str
+    key_hash: str
+    year: str
 
 
 def _committed_counts(table: DeltaTable, run_id: str, batch_no: int) -> UpsertCounts | None:
@@ -328,58 +409,59 @@ def upsert(
 
     `run_id` and a `batch_no` increasing within the run make the write idempotent across a crash:
     a batch the run already committed is skipped and its original counts returned, so a re-run
-    reconciles exactly like an uninterrupted run. Counting and versioning are columnar in DuckDB.
+    reconciles exactly like an uninterrupted run. Counting, versioning and the Parquet encoding
+    all happen in one DuckDB connection; only the file list and statistics return to Python.
     """
     _check_family(family)
     _check_keys(batch)
     if not batch.num_rows:
         return UpsertCounts()
     batch = _normalise(batch)
+    path = history_path(family)
     with writer_lock(family, lock_timeout):
-        table = _open(family)
+        table = _open_path(path)
         if table is not None and (counts := _committed_counts(table, run_id, batch_no)) is not None:
             return counts
-        rows, counts = _classify(family, batch, table, run_id, batch_no)
-        if counts.inserted or counts.updated:
-            _commit(family, rows, run_id, batch_no, counts)
+        con = _session(duckdb.connect())
+        try:
+            counts, versions = _classify(con, family, batch, table)
+            if not (counts.inserted or counts.updated):
+                return counts
+            select = _versions_sql(con, family, batch, versions, table, run_id, batch_no)
+            partition = PARTITION if _partitioned(family, batch) else None
+            files = _write_parquet(con, select, path, partition, _file_tag(run_id, batch_no))
+            schema = _result_schema(con, select)
+        finally:
+            con.close()
+        _commit_versions(path, table, files, schema, partition, run_id, batch_no, counts)
         return counts
 
 
 def _classify(
-    family: str, batch: pa.Table, table: DeltaTable | None, run_id: str, batch_no: int
-) -> tuple[pa.Table | pa.RecordBatchReader, UpsertCounts]:
-    """Counts, and the batch's new versions with their metadata columns, ready to append.
+    con: duckdb.DuckDBPyConnection, family: str, batch: pa.Table, table: DeltaTable | None
+) -> tuple[UpsertCounts, _Versions]:
+    """Counts, and how to select the batch's new versions with their metadata.
 
-    Only narrow columns (key, position, hash) go through DuckDB; the wide rows are taken from the
-    caller's Arrow table (zero-copy when every row is new), because copying 25 columns through a
-    query engine would cost more than the whole comparison. A batch of keys new to the table, each
-    once (a first load, a new month), needs no content comparison: it is streamed to the writer and
-    hashed chunk by chunk while delta-rs encodes the previous chunk (about 25 % faster).
+    Only narrow columns (key, position, hash) are compared. A batch of keys new to the table,
+    each once (a first load, a new month), needs no comparison at all: every row is an insert
+    at version 1 and is written straight from the caller's Arrow table.
     """
-    con = _session(duckdb.connect())
-    try:
-        con.register("batch", _with_position(batch))
-        con.execute(f"CREATE TEMP TABLE keys AS SELECT _pos, {_KEY_HASH} AS _key FROM batch")
-        if table is not None:
-            con.register("stored", table.to_pyarrow_dataset())  # only three int64 columns are read
-        con.execute(f"CREATE TEMP TABLE previous AS {_previous_sql(table is not None)}")
-        unique = _keys_unique(con)
-        if unique and not con.sql("SELECT count(*) FROM previous").fetchall()[0][0]:
-            return _stream_new(family, batch, run_id, batch_no), UpsertCounts(inserted=batch.num_rows)
-        con.execute(f"CREATE TEMP TABLE narrow AS {_narrow_sql(family, batch)}")
-        labels = con.sql(CLASSIFY_UNIQUE_SQL if unique else CLASSIFY_SQL).to_arrow_table()
-    finally:
-        con.close()
-    status = labels.column("status")
-    counts = UpsertCounts(
-        inserted=pc.sum(pc.equal(status, "insert")).as_py() or 0,
-        updated=pc.sum(pc.equal(status, "update")).as_py() or 0,
-        unchanged=pc.sum(pc.equal(status, "unchanged")).as_py() or 0,
-    )
-    rows = _with_meta(family, batch, labels, run_id, batch_no)
-    if counts.unchanged:
-        rows = rows.filter(pc.not_equal(status, "unchanged"))
-    return rows, counts
+    con.register("batch", _with_position(batch))
+    con.execute(f"CREATE TEMP TABLE keys AS SELECT _pos, {_KEY_HASH} AS _key FROM batch")
+    if table is not None:
+        con.register("stored", table.to_pyarrow_dataset())  # only three int64 columns are read
+    con.execute(f"CREATE TEMP TABLE previous AS {_previous_sql(table is not None)}")
+    unique = _keys_unique(con)
+    if unique and not con.sql("SELECT count(*) FROM previous").fetchall()[0][0]:
+        hashed = _hash_sql(_business_columns(batch))
+        year = _year_expr(family, batch)
+        return UpsertCounts(inserted=batch.num_rows), _Versions("FROM batch b", "1", hashed, _KEY_HASH, year)
+    con.execute(f"CREATE TEMP TABLE narrow AS {_narrow_sql(family, batch)}")
+    con.execute(f"CREATE TEMP TABLE labels AS {CLASSIFY_UNIQUE_SQL if unique else CLASSIFY_SQL}")
+    inserted, updated, unchanged = con.sql(COUNT_SQL).fetchall()[0]
+    source = "FROM batch b JOIN labels l ON b._pos = l._pos WHERE l.status <> 'unchanged'"
+    versions = _Versions(source, "l.version", "l._record_hash", "l._key", "l._year")
+    return UpsertCounts(inserted, updated, unchanged), versions
 
 
 def _keys_unique(con: duckdb.DuckDBPyConnection) -> bool:
@@ -388,63 +470,442 @@ def _keys_unique(con: duckdb.DuckDBPyConnection) -> bool:
     return bool(con.sql("SELECT count(*) = count(DISTINCT _key) FROM keys").fetchall()[0][0])
 
 
-STREAM_CHUNK = 250_000
+def _literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
 
 
-def _stream_new(family: str, batch: pa.Table, run_id: str, batch_no: int) -> pa.RecordBatchReader:
-    """All rows are inserts at version 1: hash and decorate them chunk by chunk, lazily."""
-    chunks = _new_chunks(family, batch, run_id, batch_no)
-    first = next(chunks)
-    return pa.RecordBatchReader.from_batches(first.schema, itertools.chain([first], chunks))
+def _now_sql() -> str:
+    return f"TIMESTAMPTZ {_literal(dt.datetime.now(dt.UTC).isoformat())}"
 
 
-def _new_chunks(family: str, batch: pa.Table, run_id: str, batch_no: int) -> Iterator[pa.RecordBatch]:
-    con = _session(duckdb.connect())
+def _versions_sql(
+    con: duckdb.DuckDBPyConnection,
+    family: str,
+    batch: pa.Table,
+    versions: _Versions,
+    table: DeltaTable | None,
+    run_id: str,
+    batch_no: int,
+) -> str:
+    """The rows to write: the record's columns (cast to the table's types) and the metadata."""
+    columns = _columns_sql(con, "batch", "b", _stored_columns(batch), table)
+    meta = [
+        f"CAST({versions.version} AS BIGINT) AS _record_version",
+        f"{versions.record_hash} AS _record_hash",
+        f"{versions.key_hash} AS _key_hash",
+        f"{_now_sql()} AS _ingested_at",
+        f"{_literal(run_id)} AS _run_id",
+        f"CAST({batch_no} AS BIGINT) AS _batch_no",
+    ]
+    if _partitioned(family, batch):
+        meta.append(f"CAST({versions.year} AS INTEGER) AS {PARTITION}")
+    return f"SELECT {', '.join(columns + meta)} {versions.source}"
+
+
+def _columns_sql(
+    con: duckdb.DuckDBPyConnection, relation: str, alias: str, columns: list[str], table: DeltaTable | None
+) -> list[str]:
+    """Select expressions for the record's columns, cast where the stored table has another type.
+
+    With create_write_transaction nothing converts the files to the table's schema, so a column
+    the table knows as `bigint` must not arrive as `integer` in a later file; a column that is
+    null throughout (Arrow `null`) becomes VARCHAR, which Delta can store.
+    """
+    given = _duckdb_types(con, f'SELECT * FROM "{relation}"')
+    target = _table_types(con, table)
+    expressions = []
+    for column in columns:
+        ref = f'{alias}."{column}"'
+        wanted = target.get(column) or ("VARCHAR" if given[column] == '"NULL"' else given[column])
+        expressions.append(
+            f'{ref} AS "{column}"' if wanted == given[column] else f'CAST({ref} AS {wanted}) AS "{column}"'
+        )
+    return expressions
+
+
+def _duckdb_types(con: duckdb.DuckDBPyConnection, sql: str) -> dict[str, str]:
+    relation = con.sql(sql)
+    return {name: str(kind) for name, kind in zip(relation.columns, relation.types, strict=True)}
+
+
+def _table_types(con: duckdb.DuckDBPyConnection, table: DeltaTable | None) -> dict[str, str]:
+    if table is None:
+        return {}
+    con.register("_target", _arrow_schema(table).empty_table())
     try:
-        for offset in range(0, batch.num_rows, STREAM_CHUNK):
-            part = batch.slice(offset, STREAM_CHUNK)
-            con.register("batch", part)
-            labels = con.sql(
-                f"SELECT 'insert' AS status, 1::BIGINT AS version, {_hash_sql(_business_columns(batch))}"
-                f" AS _record_hash, {_KEY_HASH} AS _key, {_year_expr(family, batch)} AS _year FROM batch"
-            ).to_arrow_table()  # a projection keeps the row order (preserve_insertion_order)
-            yield from _with_meta(family, part, labels, run_id, batch_no).to_batches()
+        return _duckdb_types(con, "SELECT * FROM _target")
     finally:
-        con.close()
+        con.unregister("_target")
 
 
-def _with_meta(family: str, batch: pa.Table, labels: pa.Table, run_id: str, batch_no: int) -> pa.Table:
-    rows = batch.drop_columns([c for c in batch.column_names if c in META or c == PARTITION])
-    n = batch.num_rows
-    now = pa.scalar(dt.datetime.now(dt.UTC), pa.timestamp("us", tz="UTC"))
-    rows = rows.append_column("_record_version", labels.column("version"))
-    rows = rows.append_column("_record_hash", labels.column("_record_hash"))
-    rows = rows.append_column("_key_hash", labels.column("_key"))
-    rows = rows.append_column("_ingested_at", pa.repeat(now, n))
-    rows = rows.append_column("_run_id", pa.repeat(pa.scalar(run_id, pa.string()), n))
-    rows = rows.append_column("_batch_no", pa.repeat(pa.scalar(batch_no, pa.int64()), n))
-    if FAMILIES[family] is not None or PARTITION in batch.column_names:
-        rows = rows.append_column(PARTITION, labels.column("_year").cast(pa.int32()))
-    return rows
+def _arrow_schema(table: DeltaTable) -> pa.Schema:
+    return pa.schema(table.schema().to_arrow())
 
 
-def _commit(
-    family: str, rows: pa.Table | pa.RecordBatchReader, run_id: str, batch_no: int, counts: UpsertCounts
+def _result_schema(con: duckdb.DuckDBPyConnection, select: str) -> pa.Schema:
+    """The Arrow schema of the rows `select` writes, in the types Delta accepts."""
+    schema = con.sql(select).limit(0).to_arrow_table().schema
+    return pa.schema([field.with_type(_delta_type(field.type)) for field in schema])
+
+
+def _delta_type(kind: pa.DataType) -> pa.DataType:
+    """Delta's `timestamp` is an instant: Arrow must call its zone UTC (DuckDB says the session's)."""
+    if pa.types.is_timestamp(kind) and kind.tz is not None:
+        return pa.timestamp("us", tz="UTC")
+    if pa.types.is_list(kind) or pa.types.is_large_list(kind):
+        return pa.list_(kind.value_field.with_type(_delta_type(kind.value_type)))
+    if pa.types.is_struct(kind):
+        return pa.struct([field.with_type(_delta_type(field.type)) for field in kind])
+    return kind
+
+
+def _file_tag(run_id: str, batch_no: int) -> str:
+    """A readable, filesystem-safe file name prefix; a uuid keeps each name unique."""
+    safe = re.sub(r"[^A-Za-z0-9_-]+", "_", run_id)[:60]
+    return f"part-{safe}-{batch_no:05d}"
+
+
+# --- Parquet files and Delta commits ---------------------------------------------------------
+
+
+_NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
+
+
+def _write_parquet(
+    con: duckdb.DuckDBPyConnection, select: str, directory: Path, partition: str | None, tag: str
+) -> list[AddAction]:
+    """Write the rows with DuckDB as Parquet files into the table directory; their add actions.
+
+    Partitioned: one file per partition value in its Hive directory (``year=2025/``), without
+    the partition column, as Delta expects. One plain COPY per value is markedly faster than
+    DuckDB's PARTITION_BY (which buffers every partition) and a batch spans few years. Files
+    get fresh names, so nothing existing (``_delta_log`` least of all) is ever touched.
+    """
+    types = _duckdb_types(con, select)
+    if partition is None:
+        return [_copy(con, select, directory, directory, f"{tag}-{uuid.uuid4()}.parquet", {}, types)]
+    files = []
+    for (value,) in con.sql(f"SELECT DISTINCT {partition} FROM ({select})").fetchall():
+        text = None if value is None else str(value)
+        rows = f"SELECT * EXCLUDE ({partition}) FROM ({select}) WHERE {partition} IS NOT DISTINCT FROM ?"
+        subdirectory = directory / f"{partition}={_NULL_PARTITION if text is None else text}"
+        name = f"{tag}-{uuid.uuid4()}.parquet"
+        files.append(_copy(con, rows, directory, subdirectory, name, {partition: text}, types, [value]))
+    return files
+
+
+def _copy(
+    con: duckdb.DuckDBPyConnection,
+    select: str,
+    table_dir: Path,
+    directory: Path,
+    name: str,
+    partitions: dict[str, str | None],
+    types: dict[str, str],
+    params: list[Any] | None = None,
+) -> AddAction:
+    """COPY one file; DuckDB returns its size and column statistics (RETURN_STATS)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    target = _literal(str(directory / name))
+    written = con.execute(f"COPY ({select}) TO {target} (FORMAT parquet, RETURN_STATS)", params).fetchall()
+    _filename, count, size, _footer, statistics, _keys, _extra = written[0]
+    return AddAction(
+        path=(directory / name).relative_to(table_dir).as_posix(),
+        size=int(size),
+        partition_values=partitions,
+        modification_time=int(time.time() * 1000),
+        data_change=True,
+        stats=json.dumps(_delta_stats(int(count), statistics or {}, types, partitions)),
+    )
+
+
+_INTEGERS = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT"}
+_FLOATS = {"FLOAT", "DOUBLE"}
+
+
+def _delta_stats(
+    count: int, statistics: dict[str, dict[str, str]], types: dict[str, str], partitions: dict[str, Any]
+) -> dict[str, Any]:
+    """Delta file statistics from DuckDB's: numRecords, and min/max/nullCount of scalar columns.
+
+    Only exact bounds are used (DuckDB marks truncated string bounds); timestamps are rounded
+    outwards to milliseconds, the precision of Delta statistics, so data skipping stays correct.
+    """
+    stats: dict[str, Any] = {"numRecords": count, "minValues": {}, "maxValues": {}, "nullCount": {}}
+    for column, kind in types.items():
+        found = statistics.get('"' + column.replace('"', '""') + '"')
+        if column in partitions or found is None or kind.endswith("]") or "(" in kind:
+            continue  # partition, nested, decimal or struct columns: no statistics
+        if "null_count" in found:
+            stats["nullCount"][column] = int(found["null_count"])
+        for bound, key in (("min", "minValues"), ("max", "maxValues")):
+            if found.get(f"{bound}_is_exact") == "true" and bound in found:
+                value = _stat_value(kind, found[bound], bound)
+                if value is not None:
+                    stats[key][column] = value
+    return stats
+
+
+def _stat_value(kind: str, text: str, bound: str) -> Any:
+    if kind in _INTEGERS:
+        return int(text)
+    if kind in _FLOATS:
+        number = float(text)
+        return number if math.isfinite(number) else None
+    if kind == "VARCHAR":
+        return text
+    if kind == "DATE":
+        return text if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) else None
+    if kind == "TIMESTAMP WITH TIME ZONE":
+        return _millis(dt.datetime.fromisoformat(text), up=bound == "max")
+    return None
+
+
+def _millis(instant: dt.datetime, up: bool) -> str:
+    truncated = instant.replace(microsecond=instant.microsecond // 1000 * 1000)
+    if up and truncated != instant:
+        truncated += dt.timedelta(milliseconds=1)
+    return truncated.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def _add_new_columns(table: DeltaTable, written: pa.Schema) -> pa.Schema:
+    """Delta schema evolution: add the columns this write brings to the table's schema.
+
+    An append through create_write_transaction commits no metadata action, so the new columns
+    are added first in a commit of their own (ALTER TABLE ADD COLUMNS). Should the process die
+    between the two commits, the table merely knows a column that is still null everywhere;
+    the re-run finds it present. Returns the table's (new) schema.
+    """
+    known = set(_arrow_schema(table).names)
+    new = [field for field in written if field.name not in known]
+    if new:
+        table.alter.add_columns(list(DeltaSchema.from_arrow(pa.schema(new)).fields))
+    return _arrow_schema(table)
+
+
+def _commit_files(
+    path: Path,
+    table: DeltaTable | None,
+    files: list[AddAction],
+    schema: pa.Schema,
+    partition_by: list[str] | None,
+    properties: CommitProperties,
+    partition_filters: list[tuple[str, str, Any]] | None = None,
 ) -> None:
-    """Append the batch's new versions as one atomic Delta commit marked with (run_id, batch_no)."""
+    """One Delta commit adding the files (creating the table on its first write).
+
+    With `partition_filters` the commit replaces those partitions (their files are removed).
+    """
+    if table is None:
+        create_table_with_add_actions(
+            str(path),
+            DeltaSchema.from_arrow(schema),
+            files,
+            mode="error",
+            partition_by=partition_by,
+            commit_properties=properties,
+        )
+        return
+    table.create_write_transaction(
+        files,
+        mode="overwrite" if partition_filters else "append",
+        schema=_add_new_columns(table, schema),
+        partition_by=partition_by,
+        partition_filters=partition_filters,
+        commit_properties=properties,
+    )
+
+
+def _commit_versions(
+    path: Path,
+    table: DeltaTable | None,
+    files: list[AddAction],
+    schema: pa.Schema,
+    partition: str | None,
+    run_id: str,
+    batch_no: int,
+    counts: UpsertCounts,
+) -> None:
+    """Commit the batch's new versions as one atomic Delta commit marked with (run_id, batch_no)."""
     record = {"run_id": run_id, "batch_no": batch_no, "hash": HASH_SCHEME, **asdict(counts)}
     record.pop("skipped")
-    write_deltalake(
-        str(table_path(family)),
-        rows,
-        mode="append",
-        partition_by=[PARTITION] if PARTITION in rows.schema.names else None,
-        schema_mode="merge",
-        commit_properties=CommitProperties(
-            custom_metadata={"zhifa": json.dumps(record)},
-            app_transactions=[Transaction(_APP_PREFIX + run_id, batch_no)],
-        ),
+    properties = CommitProperties(
+        custom_metadata={"zhifa": json.dumps(record)},
+        app_transactions=[Transaction(_APP_PREFIX + run_id, batch_no)],
     )
+    _commit_files(path, table, files, schema, [partition] if partition else None, properties)
+
+
+# --- master-data snapshots -------------------------------------------------------------------
+
+
+def _today() -> dt.date:
+    return dt.datetime.now(ZoneInfo(TIME_ZONE)).date()
+
+
+def snapshot(
+    family: str, table: pa.Table, taken_on: dt.date | None = None, lock_timeout: float | None = 60.0
+) -> int:
+    """Store a full copy of a master-data registry as the snapshot of `taken_on` (default: today,
+    China time); returns the Delta version of the commit.
+
+    One Delta commit replaces that date's partition (``snapshot_date=YYYY-MM-DD/``), so a second
+    snapshot on the same day supersedes the first and other days stay untouched. Snapshots are
+    plain registry rows (no natural-key versioning): `<family>` shows the latest date.
+    """
+    if family not in MASTER_FAMILIES:
+        raise ValueError(f"{family!r} is not a master-data family ({', '.join(MASTER_FAMILIES)})")
+    day = (taken_on or _today()).isoformat()
+    rows = _normalise(
+        table.drop_columns([c for c in (SNAPSHOT_PARTITION, *SNAPSHOT_META) if c in table.column_names])
+    )
+    path = table_path(family)
+    with writer_lock(family, lock_timeout):
+        existing = _open_path(path)
+        _check_snapshot_table(existing, path)
+        con = _session(duckdb.connect())
+        try:
+            con.register("rows", rows)
+            columns = _columns_sql(con, "rows", "r", rows.column_names, existing)
+            extra = [f"{_now_sql()} AS _snapshot_at", f"DATE '{day}' AS {SNAPSHOT_PARTITION}"]
+            select = f"SELECT {', '.join(columns + extra)} FROM rows r"
+            files = _write_parquet(con, select, path, SNAPSHOT_PARTITION, f"part-snapshot-{day}")
+            schema = _result_schema(con, select)
+        finally:
+            con.close()
+        properties = CommitProperties(
+            custom_metadata={"zhifa": json.dumps({"snapshot": day, "rows": rows.num_rows})}
+        )
+        _commit_files(
+            path, existing, files, schema, [SNAPSHOT_PARTITION], properties, [(SNAPSHOT_PARTITION, "=", day)]
+        )
+        return DeltaTable(str(path)).version()
+
+
+def _check_snapshot_table(table: DeltaTable | None, path: Path) -> None:
+    if table is not None and SNAPSHOT_PARTITION not in table.metadata().partition_columns:
+        raise ValueError(f"{path} is not a snapshot table (no {SNAPSHOT_PARTITION} partition)")
+
+
+# Per master family: the registry rows as (exchange-format column, Arrow type, value getter).
+# Column names follow src/zhifa/exchange/schemas/<family>.v1.json where a field matches;
+# `registry_id` is the registry's own primary key.
+_Getter = Any
+
+
+def _codes(related: Iterable[Any], attribute: str) -> list[str]:
+    return [getattr(item, attribute) for item in related]
+
+
+def _registry_columns() -> dict[str, list[tuple[str, pa.DataType, _Getter]]]:
+    text, stamp = pa.string(), pa.timestamp("us", tz="UTC")
+    common = [("created_at", stamp, lambda o: o.created_at), ("updated_at", stamp, lambda o: o.updated_at)]
+    return {
+        "agency": [
+            ("registry_id", pa.int64(), lambda o: o.pk),
+            ("agency_code", text, lambda o: o.code),
+            ("name", text, lambda o: o.name),
+            ("short_name", text, lambda o: o.short_name),
+            ("kind", text, lambda o: o.kind),
+            ("region_code", text, lambda o: o.region.code),
+            ("supervising_agency_code", text, lambda o: o.supervising_agency and o.supervising_agency.code),
+            ("domains", pa.list_(text), lambda o: sorted(_codes(o.domains.all(), "code"))),
+            ("status", text, lambda o: o.status),
+            ("address", text, lambda o: o.address),
+            ("phone", text, lambda o: o.phone),
+            *common,
+        ],
+        "officer": [
+            ("registry_id", pa.int64(), lambda o: o.pk),
+            ("id_number", text, lambda o: o.id_number),
+            ("name", text, lambda o: o.name),
+            ("gender", text, lambda o: o.gender),
+            ("phone", text, lambda o: o.phone),
+            ("agency_code", text, lambda o: o.agency.code),
+            ("role", text, lambda o: o.role),
+            ("has_legal_qualification", pa.bool_(), lambda o: o.has_legal_qualification),
+            ("status", text, lambda o: o.status),
+            *common,
+        ],
+        "certificate": [
+            ("registry_id", pa.int64(), lambda o: o.pk),
+            ("certificate_number", text, lambda o: o.number),
+            ("officer_id_number", text, lambda o: o.officer.id_number),
+            ("domain", text, lambda o: o.domain_id),
+            ("issued_on", pa.date32(), lambda o: o.issued_on),
+            ("expires_on", pa.date32(), lambda o: o.expires_on),
+            ("status", text, lambda o: o.status),
+            ("issuing_authority", text, lambda o: o.issuing_authority),
+            *common,
+        ],
+        "power": [
+            ("registry_id", pa.int64(), lambda o: o.pk),
+            ("power_code", text, lambda o: o.code),
+            ("name", text, lambda o: o.name),
+            ("kind", text, lambda o: o.kind),
+            ("holder_agency_code", text, lambda o: o.holder.code),
+            ("domain", text, lambda o: o.domain_id),
+            ("status", text, lambda o: o.status),
+            ("version", pa.int64(), lambda o: o.version),
+            ("effective_from", pa.date32(), lambda o: o.effective_from),
+            ("conduct", text, lambda o: o.conduct),
+            ("legal_basis", pa.list_(text), lambda o: _codes(o.bases.all(), "citation")),
+            *common,
+        ],
+        "entity": [
+            ("registry_id", pa.int64(), lambda o: o.pk),
+            ("entity_kind", text, lambda o: o.kind),
+            ("name", text, lambda o: o.name),
+            ("credit_code", text, lambda o: o.credit_code),
+            ("id_number", text, lambda o: o.id_number),
+            ("legal_representative", text, lambda o: o.legal_representative),
+            ("region_code", text, lambda o: o.region.code),
+            ("address", text, lambda o: o.address),
+            ("industry", text, lambda o: o.industry),
+            ("phone", text, lambda o: o.phone),
+            ("latitude", pa.float64(), lambda o: None if o.latitude is None else float(o.latitude)),
+            ("longitude", pa.float64(), lambda o: None if o.longitude is None else float(o.longitude)),
+            *common,
+        ],
+    }
+
+
+def _registry_rows(family: str) -> Any:
+    """The family's registry queryset, with what the columns need fetched in a few queries."""
+    from zhifa.powers.models import Power
+    from zhifa.registry.models import Agency, Certificate, Entity, Officer
+
+    querysets = {
+        "agency": Agency.objects.select_related("region", "supervising_agency").prefetch_related("domains"),
+        "officer": Officer.objects.select_related("agency"),
+        "certificate": Certificate.objects.select_related("officer"),
+        "power": Power.objects.select_related("holder").prefetch_related("bases"),
+        "entity": Entity.objects.select_related("region"),
+    }
+    return querysets[family].order_by("pk")
+
+
+def registry_table(family: str) -> pa.Table:
+    """The family's registry rows as an Arrow table in exchange-format column names."""
+    columns = _registry_columns()[family]
+    objects = list(_registry_rows(family).iterator(chunk_size=2000))
+    return pa.table(
+        {name: pa.array([get(o) for o in objects], kind) for name, kind, get in columns},
+        schema=pa.schema([(name, kind) for name, kind, _ in columns]),
+    )
+
+
+def snapshot_registry(
+    families: Iterable[str] | None = None, taken_on: dt.date | None = None
+) -> dict[str, int]:
+    """Snapshot the relational registry (agencies, officers, certificates, powers, entities) into
+    the store; returns the rows written per family."""
+    written = {}
+    for family in families or MASTER_FAMILIES:
+        table = registry_table(family)
+        snapshot(family, table, taken_on)
+        written[family] = table.num_rows
+    return written
 
 
 # --- operations ------------------------------------------------------------------------------
@@ -453,15 +914,25 @@ def _commit(
 def compact(family: str, retention_hours: int = 168) -> dict[str, Any]:
     """Merge small files (Delta OPTIMIZE) and delete files unreferenced for `retention_hours`.
 
-    Readers pinned to an older version keep working as long as their files are younger than the
-    retention (a week by default, Delta's own default), so run this from operations, not per import.
+    Unreferenced files include those of a killed write that never reached a commit. Readers
+    pinned to an older version keep working as long as their files are younger than the
+    retention (a week by default, Delta's own default), so run this from operations, not per
+    import. Master families also compact their upserted ``<family>_history`` table, reported
+    under "history".
     """
     with writer_lock(family):
-        table = _open(family)
-        if table is None:
-            return {}
-        optimized = table.optimize.compact()
-        removed = table.vacuum(
-            retention_hours=retention_hours, dry_run=False, enforce_retention_duration=False
-        )
-        return {"optimize": optimized, "vacuumed_files": len(removed), "version": table.version()}
+        result = _compact_path(table_path(family), retention_hours)
+        if history_path(family) != table_path(family):
+            history = _compact_path(history_path(family), retention_hours)
+            if history:
+                result["history"] = history
+        return result
+
+
+def _compact_path(path: Path, retention_hours: int) -> dict[str, Any]:
+    table = _open_path(path)
+    if table is None:
+        return {}
+    optimized = table.optimize.compact()
+    removed = table.vacuum(retention_hours=retention_hours, dry_run=False, enforce_retention_duration=False)
+    return {"optimize": optimized, "vacuumed_files": len(removed), "version": table.version()}
