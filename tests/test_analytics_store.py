@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import signal
 import subprocess
@@ -12,8 +13,11 @@ import time
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
+from deltalake import DeltaTable
 
+from tests.powers_support import food_law_fixture  # noqa: F401  (the food_law fixture)
 from zhifa.analytics import store
 from zhifa.analytics.store import StoreBusy, UpsertCounts
 
@@ -93,13 +97,18 @@ def test_facts_are_partitioned_by_year_in_china_time(analytics_dir: Path) -> Non
     ]
 
 
-def test_master_data_snapshots_are_one_unpartitioned_table(analytics_dir: Path) -> None:
+def test_master_data_upserts_keep_versions_beside_the_snapshots(analytics_dir: Path) -> None:
     agencies = pa.table(
         {"source_system": ["registry"], "source_id": ["330500001"], "name": ["湖州市市场监督管理局"]}
     )
     assert store.upsert("agency", agencies, "run-1") == UpsertCounts(inserted=1)
-    assert not list((analytics_dir / "agency").glob("year=*"))
-    assert current("SELECT name FROM agency") == [("湖州市市场监督管理局",)]
+    assert store.history_path("agency") == analytics_dir / "agency_history"
+    assert not list(store.history_path("agency").glob("year=*"))  # master data: no year partitions
+    assert current("SELECT name FROM agency") == [("湖州市市场监督管理局",)]  # no snapshot yet
+    store.snapshot("agency", pa.table({"agency_code": ["A"], "name": ["快照"]}), dt.date(2025, 6, 1))
+    assert current("SELECT name FROM agency") == [("快照",)]  # the latest snapshot wins
+    assert current("SELECT name FROM agency_history") == [("湖州市市场监督管理局",)]
+    assert store.upsert("agency", agencies, "run-2") == UpsertCounts(unchanged=1)
 
 
 def test_a_batch_already_committed_by_the_run_is_skipped_with_its_counts(analytics_dir: Path) -> None:
@@ -256,14 +265,35 @@ def test_an_import_killed_midway_and_rerun_ends_like_an_uninterrupted_one(settin
 
 
 def test_tables_keep_the_basic_delta_protocol_so_any_spark_reads_them(analytics_dir: Path) -> None:
-    from deltalake import DeltaTable
-
-    store.upsert("inspection", inspections([1]), "run-1")
+    store.upsert("inspection", inspections([1], plan_date=[dt.date(2025, 1, 5)]), "run-1")
+    store.upsert("inspection", inspections([2], risk_score=[1.5]), "run-2")  # schema evolution
     protocol = DeltaTable(str(analytics_dir / "inspection")).protocol()
     assert (protocol.min_reader_version, protocol.min_writer_version) == (1, 2)
+    # the Parquet types Spark expects: instants as UTC-adjusted INT64 microseconds, no year column
+    files = sorted((analytics_dir / "inspection").glob("year=*/*.parquet"))
+    schema = pq.read_schema(files[0])
+    assert "year" not in schema.names
+    assert schema.field("started_at").type == pa.timestamp("us", tz="UTC")
+    assert schema.field("_ingested_at").type == pa.timestamp("us", tz="UTC")
+    assert schema.field("plan_date").type == pa.date32()
+    assert schema.field("_record_version").type == pa.int64()
+    parquet = pq.ParquetFile(files[0]).schema.column(
+        pq.ParquetFile(files[0]).schema.names.index("started_at")
+    )
+    assert parquet.physical_type == "INT64"
+    logical = json.loads(parquet.logical_type.to_json())
+    assert (logical["Type"], logical["isAdjustedToUTC"], logical["timeUnit"]) == (
+        "Timestamp",
+        True,
+        "microseconds",
+    )
     # a naive exchange time is China time, stored as an instant
     shanghai = dt.timezone(dt.timedelta(hours=8))
-    start = store.query("SELECT started_at FROM inspection").column("started_at")[0].as_py()
+    start = (
+        store.query("SELECT started_at FROM inspection WHERE source_id = 'I000001'")
+        .column("started_at")[0]
+        .as_py()
+    )
     assert start == dt.datetime(2025, 2, 2, 9, 30, tzinfo=shanghai)
 
 
@@ -276,9 +306,179 @@ def test_new_keys_take_the_fast_path_with_the_same_hashes(analytics_dir: Path) -
     assert store.upsert("inspection", batch.slice(0, 0), "run-3") == UpsertCounts()
 
 
-def test_partition_dates_are_fields_of_the_exchange_schemas():
+def test_partition_dates_are_fields_of_the_exchange_schemas() -> None:
     from zhifa.exchange.schema import load_schema
 
     for family, date_column in store.FAMILIES.items():
         if date_column is not None:
             assert date_column in load_schema(family)["properties"], (family, date_column)
+
+
+# --- the Delta log written by hand: readable by deltalake, statistics, orphans ----------------
+
+
+def _sorted_rows(table: pa.Table) -> list[dict]:
+    rows = table.select(sorted(table.column_names)).to_pylist()
+    return sorted(rows, key=lambda r: (r["source_id"], r["_record_version"]))
+
+
+def test_deltalake_itself_reads_what_connect_shows(analytics_dir: Path) -> None:
+    store.upsert("inspection", inspections([1, 2, 3]), "run-1")
+    store.upsert("inspection", inspections([2, 4], result="立案", risk_score=[None, 2.5]), "run-2")
+    store.upsert("inspection", inspections([5], year=2024), "run-3")
+    by_deltalake = DeltaTable(str(analytics_dir / "inspection")).to_pyarrow_table()
+    assert by_deltalake.num_rows == 6
+    assert _sorted_rows(by_deltalake) == _sorted_rows(store.query("SELECT * FROM inspection_history"))
+
+
+def test_files_carry_delta_statistics_for_data_skipping(analytics_dir: Path) -> None:
+    store.upsert("inspection", inspections([1, 2, 3], remark=["a", None, "c"]), "run-1")
+    table = DeltaTable(str(analytics_dir / "inspection"))
+    actions = pa.table(table.get_add_actions(flatten=True)).to_pylist()
+    assert [a["num_records"] for a in actions] == [3]
+    (action,) = actions
+    assert action["min.source_id"] == "I000001" and action["max.source_id"] == "I000003"
+    assert action["null_count.remark"] == 1
+    assert action["min.started_at"] == dt.datetime(2025, 2, 2, 1, 30, tzinfo=dt.UTC)  # 09:30 in 湖州
+    # delta-rs prunes files with the statistics and still finds the row
+    found = table.to_pyarrow_table(filters=[("source_id", "=", "I000002")])
+    assert found.column("source_id").to_pylist() == ["I000002"]
+    assert table.to_pyarrow_table(filters=[("source_id", "=", "I999999")]).num_rows == 0
+
+
+def test_a_crash_between_the_files_and_the_commit_leaves_invisible_orphans(
+    analytics_dir: Path, monkeypatch, settings, tmp_path: Path
+) -> None:
+    batches = [inspections([1, 2, 3]), inspections([3, 4], result="立案"), inspections([5], year=2024)]
+
+    def crash(*args, **kwargs):
+        raise KeyboardInterrupt("killed after the Parquet files, before the Delta commit")
+
+    store.upsert("inspection", batches[0], "run-1", 0)
+    real_commit = store._commit_versions
+    monkeypatch.setattr(store, "_commit_versions", crash)
+    with pytest.raises(KeyboardInterrupt):
+        store.upsert("inspection", batches[1], "run-1", 1)
+    files = set((analytics_dir / "inspection").rglob("*.parquet"))
+    assert len(files) == 2  # the committed file and the orphan
+    assert store.table_version("inspection") == 0
+    assert current() == [("I000001", "合格"), ("I000002", "合格"), ("I000003", "合格")]  # not seen
+
+    monkeypatch.setattr(store, "_commit_versions", real_commit)
+    rerun = [store.upsert("inspection", batch, "run-1", number) for number, batch in enumerate(batches)]
+    assert rerun == [UpsertCounts(inserted=3, skipped=True), UpsertCounts(1, 1, 0), UpsertCounts(inserted=1)]
+    columns = "source_id, result, year, _record_version, _record_hash, _batch_no"
+    crashed = current(f"SELECT {columns} FROM inspection_history ORDER BY ALL")
+
+    settings.ANALYTICS_DIR = tmp_path / "uninterrupted"
+    for number, batch in enumerate(batches):
+        store.upsert("inspection", batch, "run-1", number)
+    assert crashed == current(f"SELECT {columns} FROM inspection_history ORDER BY ALL")
+
+    settings.ANALYTICS_DIR = analytics_dir
+    result = store.compact("inspection", retention_hours=0)
+    assert result["vacuumed_files"] >= 1
+    on_disk = set((analytics_dir / "inspection").rglob("*.parquet"))
+    active = {
+        Path(uri.removeprefix("file://")) for uri in DeltaTable(str(analytics_dir / "inspection")).file_uris()
+    }
+    assert on_disk == active  # the orphan (and the files compacted away) are gone
+    assert crashed == current(f"SELECT {columns} FROM inspection_history ORDER BY ALL")
+
+
+def test_a_crash_before_the_first_commit_leaves_no_table(analytics_dir: Path, monkeypatch) -> None:
+    def crash(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    real_commit = store._commit_versions
+    monkeypatch.setattr(store, "_commit_versions", crash)
+    with pytest.raises(KeyboardInterrupt):
+        store.upsert("inspection", inspections([1]), "run-1")
+    assert store.table_version("inspection") is None
+    assert store.query("SELECT count(*) AS n FROM inspection").column("n")[0].as_py() == 0
+    monkeypatch.setattr(store, "_commit_versions", real_commit)
+    assert store.upsert("inspection", inspections([1]), "run-1") == UpsertCounts(inserted=1)
+    assert current() == [("I000001", "合格")]
+
+
+def test_a_column_typed_differently_later_is_stored_in_the_table_type(analytics_dir: Path) -> None:
+    store.upsert("inspection", inspections([1], item_count=pa.array([3], pa.int64())), "run-1")
+    store.upsert("inspection", inspections([2], item_count=pa.array([4], pa.int32())), "run-2")
+    by_deltalake = DeltaTable(str(analytics_dir / "inspection")).to_pyarrow_table()
+    assert by_deltalake.schema.field("item_count").type == pa.int64()
+    assert sorted(by_deltalake.column("item_count").to_pylist()) == [3, 4]
+
+
+# --- master-data snapshots ---------------------------------------------------------------------
+
+
+def _agencies(*names: str) -> pa.Table:
+    return pa.table({"agency_code": [f"A{i}" for i in range(len(names))], "name": list(names)})
+
+
+def test_snapshots_are_dated_and_the_latest_is_the_family_view(analytics_dir: Path) -> None:
+    store.snapshot("agency", _agencies("甲", "乙"), dt.date(2025, 6, 1))
+    store.snapshot("agency", _agencies("甲", "乙", "丙"), dt.date(2025, 6, 2))
+    assert sorted(p.name for p in (analytics_dir / "agency").glob("snapshot_date=*")) == [
+        "snapshot_date=2025-06-01",
+        "snapshot_date=2025-06-02",
+    ]
+    assert current("SELECT name FROM agency ORDER BY 1") == [("丙",), ("乙",), ("甲",)]
+    assert current("SELECT snapshot_date, count(*) FROM agency_snapshots GROUP BY 1 ORDER BY 1") == [
+        (dt.date(2025, 6, 1), 2),
+        (dt.date(2025, 6, 2), 3),
+    ]
+    # deltalake reads the same rows
+    by_deltalake = DeltaTable(str(analytics_dir / "agency")).to_pyarrow_table()
+    key = ("snapshot_date", "agency_code")
+    ours = store.query("SELECT * FROM agency_snapshots")
+    assert sorted(
+        by_deltalake.select(sorted(by_deltalake.column_names)).to_pylist(), key=lambda r: [r[k] for k in key]
+    ) == sorted(ours.select(sorted(ours.column_names)).to_pylist(), key=lambda r: [r[k] for k in key])
+
+
+def test_a_second_snapshot_on_the_same_day_replaces_only_that_day(analytics_dir: Path) -> None:
+    store.snapshot("agency", _agencies("甲"), dt.date(2025, 6, 1))
+    store.snapshot("agency", _agencies("甲", "乙"), dt.date(2025, 6, 2))
+    store.snapshot(
+        "agency", _agencies("甲", "乙").append_column("phone", pa.array(["0572", None])), dt.date(2025, 6, 2)
+    )
+    assert current("SELECT snapshot_date, count(*) FROM agency_snapshots GROUP BY 1 ORDER BY 1") == [
+        (dt.date(2025, 6, 1), 1),
+        (dt.date(2025, 6, 2), 2),
+    ]
+    assert current("SELECT name, phone FROM agency ORDER BY 1") == [("乙", None), ("甲", "0572")]
+    assert DeltaTable(str(analytics_dir / "agency")).to_pyarrow_table().num_rows == 3
+
+
+def test_snapshots_are_for_master_data_only(analytics_dir: Path) -> None:
+    with pytest.raises(ValueError, match="not a master-data family"):
+        store.snapshot("inspection", inspections([1]))
+    assert store.query("SELECT count(*) AS n FROM officer_snapshots").column("n")[0].as_py() == 0
+    assert store.query("SELECT count(*) AS n FROM officer").column("n")[0].as_py() == 0
+
+
+def test_the_registry_is_snapshotted_in_exchange_column_names(analytics_dir: Path, city, food_law) -> None:
+    from tests.powers_support import add_penalty_power
+    from zhifa.registry.models import Entity
+
+    add_penalty_power(city.market_city, food_law)
+    Entity.objects.create(
+        kind="enterprise", name="湖州某某商贸有限公司", credit_code="91330502MA2B3C4D5E", region_id="330502"
+    )
+    written = store.snapshot_registry(taken_on=dt.date(2025, 6, 1))
+    assert written == {"agency": 4, "officer": 3, "certificate": 3, "power": 1, "entity": 1}
+    assert current(
+        "SELECT agency_code, region_code, domains FROM agency WHERE name = '湖州市市场监督管理局'"
+    ) == [(city.market_city.code, "330500", ["market_regulation"])]
+    assert current("SELECT agency_code FROM officer WHERE name = '张伟'") == [(city.market_city.code,)]
+    assert current("SELECT holder_agency_code, domain, legal_basis FROM power") == [
+        (city.market_city.code, "market_regulation", [food_law.art122.power_bases.get().citation])
+    ]
+    assert current("SELECT entity_kind, region_code, latitude FROM entity") == [
+        ("enterprise", "330502", None)
+    ]
+    assert current("SELECT count(*) FROM certificate WHERE expires_on = DATE '2030-01-01'") == [(3,)]
+    # a partial run snapshots only the families asked for
+    assert store.snapshot_registry(["entity"], taken_on=dt.date(2025, 6, 2)) == {"entity": 1}
+    assert current("SELECT DISTINCT snapshot_date FROM agency") == [(dt.date(2025, 6, 1),)]

@@ -934,5 +934,7 @@ def _compact_path(path: Path, retention_hours: int) -> dict[str, Any]:
     if table is None:
         return {}
     optimized = table.optimize.compact()
-    removed = table.vacuum(retention_hours=retention_hours, dry_run=False, enforce_retention_duration=False)
+    removed = table.vacuum(
+        retention_hours=retention_hours, dry_run=False, enforce_retention_duration=False, full=True
+    )
     return {"optimize": optimized, "vacuumed_files": len(removed), "version": table.version()}
