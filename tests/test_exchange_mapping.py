@@ -6,9 +6,18 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 
-from zhifa.exchange.mapping import INVALID_DATE, UNKNOWN_CODE, MappingError, load_mapping
+from zhifa.exchange.mapping import (
+    INVALID_DATE,
+    UNKNOWN_CODE,
+    Mapping,
+    MappingError,
+    _may_need_trim,
+    _null_out,
+    load_mapping,
+)
 from zhifa.exchange.readers import read_batches
 from zhifa.exchange.schema import load_schema
 
@@ -283,3 +292,50 @@ def test_city_inspections_onboarded_by_mapping_file_only() -> None:
         (4, "started_at", INVALID_DATE, "13/45/2013 25:00:00 AM"),
         (5, None, "malformed_row", "合计,3 条,,,"),
     ]
+
+
+# --- the no-op fast paths behave exactly like the kernels they skip ---------------------------
+
+
+def _arrow_whitespace() -> list[str]:
+    """Every code point ``utf8_trim_whitespace`` trims, asked of Arrow itself."""
+    chars = [chr(c) for c in range(0x10000) if not 0xD800 <= c <= 0xDFFF]
+    trimmed = pc.utf8_trim_whitespace(pa.array([f"{c}x" for c in chars], pa.string()))
+    return [c for c, n in zip(chars, pc.binary_length(trimmed).to_pylist(), strict=True) if n == 1]
+
+
+def test_trim_check_never_misses_what_arrow_would_trim() -> None:
+    whitespace = _arrow_whitespace()
+    assert len(whitespace) > 20
+    for ws in whitespace:
+        for value in (f"{ws}张三", f"张三{ws}", f"a{ws}", f"{ws}", f"中{ws}"):
+            column = pa.array(["湖州", value, "", None, "x"], pa.string())
+            assert _may_need_trim(column), repr(value)
+            assert _may_need_trim(column.slice(1, 2)), repr(value)
+    clean = pa.array(["湖州市", "a b", "店", "", None, "一\u3000二", "x", "行。"], pa.string())
+    assert not _may_need_trim(clean)
+    assert not _may_need_trim(pa.nulls(3, pa.string()))
+
+
+def test_identity_mapping_leaves_clean_columns_uncopied() -> None:
+    data = batch(a=["1", "2", "3"], b=["张三", "李四", "王五"])
+    mapped = Mapping(family="inspection", source_system="x").apply(data).data
+    assert mapped.column("a").buffers()[2].address == data.column("a").buffers()[2].address
+    assert mapped.column("b").buffers()[2].address == data.column("b").buffers()[2].address
+    assert mapped.column("source_system").to_pylist() == ["x"] * 3
+
+
+@pytest.mark.parametrize("null_values", [("",), ("", "NULL", "-")])
+def test_nulling_placeholders_matches_if_else(null_values: tuple[str, ...]) -> None:
+    column = pa.array(["a", "", None, "NULL", " ", "-", "b", ""], pa.string())
+    for part in (column, column.slice(1, 5), column.slice(0, 0)):
+        mask = pc.is_in(part, value_set=pa.array(list(null_values), pa.string()))
+        expected = pc.if_else(mask, None, part) if len(part) else part
+        got = _null_out(part, null_values)
+        got.validate(full=True)
+        assert got.to_pylist() == expected.to_pylist()
+
+
+def test_strip_then_null_on_messy_text() -> None:
+    out, _ = run({}, batch(a=[" 1 ", "\u3000", "二\u00a0", "", "x"]))
+    assert out["a"] == ["1", None, "二", None, "x"]

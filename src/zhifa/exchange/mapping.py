@@ -17,6 +17,7 @@ constants (and ``source_system``). Everything after ``rename`` names target fiel
 
 from __future__ import annotations
 
+import bisect
 import zoneinfo
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -416,11 +417,9 @@ def apply_mapping(mapping: Mapping, batch: pa.RecordBatch) -> MappedBatch:
 
 def _reader_problems(work: _Work, batch: pa.RecordBatch) -> None:
     """Rows the reader flagged (``_error``) become problems with the reader's reason code."""
-    if ERROR not in batch.schema.names:
+    if ERROR not in batch.schema.names or batch.column(ERROR).null_count == work.n:
         return
     flagged = pc.is_valid(batch.column(ERROR))
-    if not pc.any(flagged).as_py():
-        return
     raw = batch.column(RAW) if RAW in batch.schema.names else pa.nulls(work.n, pa.string())
     rows = pc.filter(work.rows, flagged)
     work.problems.append(
@@ -462,7 +461,76 @@ def _strip_step(mapping: Mapping, work: _Work) -> None:
         return
     names = None if mapping.strip is True else mapping.strip
     for name in _text_columns(work, names):
-        work.columns[name] = pc.utf8_trim_whitespace(work.columns[name])
+        if _may_need_trim(work.columns[name]):
+            work.columns[name] = pc.utf8_trim_whitespace(work.columns[name])
+
+
+# What ``utf8_trim_whitespace`` trims (tests check this against Arrow itself): ASCII bytes up
+# to 0x20 (TAB..CR, 0x1C..0x1F, space) and these characters of two or three UTF-8 bytes, whose
+# first byte is 0xC2..0xE3 (CJK ideographs start at 0xE4).
+_WS_WIDE = ("\x85", "\xa0", "\u1680", *map(chr, range(0x2000, 0x200B)), "\u2028", "\u2029")
+_WS_WIDE += ("\u202f", "\u205f", "\u3000")
+_WS_LAST = pa.array([b in {c.encode()[-1] for c in _WS_WIDE} for b in range(256)], pa.bool_())
+_WS_CODES = pa.array([int.from_bytes(c.encode().rjust(3, b"\0"), "big") for c in _WS_WIDE], pa.int32())
+_ONE = pa.scalar(1, pa.int32())
+_LEAD_LOW = pa.scalar(0xC2, pa.uint8())
+
+
+def _may_need_trim(column: pa.Array) -> bool:
+    """Whether some value may start or end with whitespace; never false when one does.
+
+    Trimming copies the whole column, and almost every source column has nothing to trim,
+    so look at each value's first and last byte through the offsets instead (a ``take``
+    each, then min/max). Only a multi-byte candidate ending is checked exactly, on its last
+    three bytes; a false alarm merely costs a trim that changes nothing.
+    """
+    if not isinstance(column, pa.StringArray) or column.null_count == len(column):
+        return False
+    _, offsets_buf, data_buf = column.buffers()
+    if data_buf is None or data_buf.size == 0:
+        return False
+    n = len(column)
+    data = pa.Array.from_buffers(pa.uint8(), data_buf.size, [None, data_buf])
+    offsets = pa.Array.from_buffers(pa.int32(), n + 1, [None, offsets_buf], offset=column.offset)
+    bounds = memoryview(offsets_buf).cast("i")[column.offset : column.offset + n + 1]
+    readable = bisect.bisect_left(bounds, data_buf.size, 0, n)  # trailing "" start past the end
+    if _starts_with_space(pc.take(data, offsets.slice(0, readable))):
+        return True
+    non_empty_start = bisect.bisect_right(bounds, 0, 1)  # leading "" end at 0: no last byte
+    last_at = pc.subtract(offsets.slice(non_empty_start), _ONE)
+    return _ends_with_space(data, last_at)
+
+
+def _starts_with_space(first: pa.Array) -> bool:
+    if not len(first):
+        return False
+    low, high = pc.min_max(first).values()
+    if low.as_py() <= 0x20:
+        return True
+    # 0xC2..0xE3 wrap round to 0..0x21 when 0xC2 is subtracted; every other byte does not
+    return high.as_py() >= 0xC2 and pc.min(pc.subtract(first, _LEAD_LOW)).as_py() <= 0x21
+
+
+def _ends_with_space(data: pa.Array, last_at: pa.Array) -> bool:
+    if not len(last_at):
+        return False
+    last = pc.take(data, last_at)
+    low, high = pc.min_max(last).values()
+    if low.as_py() <= 0x20:
+        return True
+    if high.as_py() < 0x80:
+        return False
+    wide = pc.take(_WS_LAST, last)
+    if not pc.any(wide).as_py():
+        return False
+    at = pc.filter(last_at, wide)
+    code = pc.cast(pc.filter(last, wide), pa.int32())
+    for back, shift in ((1, 8), (2, 16)):
+        earlier = pc.max_element_wise(pc.subtract(at, pa.scalar(back, pa.int32())), 0)
+        code = pc.bit_wise_or(code, pc.shift_left(pc.cast(pc.take(data, earlier), pa.int32()), shift))
+    two_byte = pc.bit_wise_and(code, 0xFFFF)
+    hit = pc.or_(pc.is_in(code, value_set=_WS_CODES), pc.is_in(two_byte, value_set=_WS_CODES))
+    return bool(pc.any(hit).as_py())
 
 
 def _nulls(mapping: Mapping, work: _Work) -> None:
@@ -474,10 +542,32 @@ def _nulls(mapping: Mapping, work: _Work) -> None:
 
 
 def _null_out(column: pa.Array, null_values: Iterable[str]) -> pa.Array:
-    mask = pc.is_in(column, value_set=pa.array(list(null_values), pa.string()))
+    values = set(null_values)
+    if values == {""}:  # lengths need no hashing, and their minimum says whether to go on
+        lengths = pc.binary_length(column)
+        if pc.min(lengths).as_py() != 0:
+            return column
+        mask = pc.equal(lengths, 0)
+    else:
+        mask = pc.is_in(column, value_set=pa.array(sorted(values), pa.string()))
+    if mask.null_count:
+        mask = pc.fill_null(mask, False)
     if not pc.any(mask).as_py():
         return column  # the common case: skip rebuilding the column
-    return pc.if_else(mask, None, column)
+    return _with_nulls(column, mask)
+
+
+def _with_nulls(column: pa.Array, mask: pa.Array) -> pa.Array:
+    """`column` with the `mask`ed values null: a new validity bitmap over the same text.
+
+    ``if_else`` would copy every value to null a few; the offsets and text buffers can be
+    shared when the column starts at offset 0 (the bitmap has to line up with them).
+    """
+    if not isinstance(column, pa.StringArray) or column.offset != 0:
+        return pc.if_else(mask, None, column)
+    valid = pc.and_not(pc.is_valid(column), mask)
+    _, offsets, data = column.buffers()
+    return pa.Array.from_buffers(column.type, len(column), [valid.buffers()[1], offsets, data])
 
 
 def _split(mapping: Mapping, work: _Work) -> None:
