@@ -248,16 +248,6 @@ def test_entity_family_registers_entities_through_actions(analytics_dir, tmp_pat
     assert AuditEntry.objects.filter(action="registry.entity_update", object_id=str(created.pk)).exists()
 
 
-def test_unsupported_master_family_is_refused_clearly(analytics_dir, tmp_path) -> None:
-    from zhifa.core.errors import ActionError
-
-    path = tmp_path / "o.csv"
-    path.write_text("source_id\n1\n", encoding="utf-8")
-    with pytest.raises(ActionError) as refused:
-        do_import_file(None, "officer", [path], "hz")
-    assert refused.value.code == "not_supported"
-
-
 def test_vectorised_check_digits_agree_with_identifiers() -> None:
     rng = random.Random(4)
     alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"

@@ -6,11 +6,12 @@
    SHA-256, mapping hash), so a re-run after a crash resumes: the analytical store skips the
    batches the killed run had committed (Delta application transactions) and returns their
    original counts. A stale ``running`` run of the same file is marked ``superseded``;
-2. streams `readers.read_batches` → `Mapping.apply` → `validation.validate_batch`;
+2. streams `readers.read_batches` → `fixed_batches` (IMPORT_BATCH_ROWS rows each, so batch
+   numbers are stable across re-runs) → `Mapping.apply` (in a reader thread, one batch ahead)
+   → `validation.validate_batch`;
 3. stores the accepted rows — facts with `analytics.store.upsert` (written in a worker thread
-   while the next batch is validated: delta-rs releases the GIL), master data (entity, agency)
-   through the registry's audited actions; officer, certificate and power files are refused
-   with ``not_supported`` for now;
+   while the next batch is validated), master data (agency, officer, certificate, power,
+   entity) through the registry's audited actions (`master.py`);
 4. quarantines every rejected row once per (file, row number) with its raw content and all its
    reasons, so re-importing a file never duplicates the quarantine;
 5. reconciles ``read == inserted + updated + unchanged + quarantined`` (a mismatch fails the
