@@ -333,6 +333,7 @@ def _read_csv_fast(
     failed = False
     columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(names))) + "}"
     con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")  # it would draw on the user's terminal
     try:
         query = con.sql(_DUCKDB_QUERY.format(columns=columns), params=[str(path), delimiter])
         for batch in query.to_arrow_reader(rows_per_batch):
