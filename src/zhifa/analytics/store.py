@@ -177,6 +177,14 @@ def _session(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     return con
 
 
+def _writer_session() -> duckdb.DuckDBPyConnection:
+    """A connection for classifying and writing. Nothing in a write depends on row order (the
+    batch's order is carried by `_pos`), so DuckDB may encode row groups as threads finish."""
+    con = _session(duckdb.connect())
+    con.execute("SET preserve_insertion_order = false")
+    return con
+
+
 _EMPTY_HISTORY = (
     "SELECT NULL::VARCHAR AS source_system, NULL::VARCHAR AS source_id,"
     " NULL::BIGINT AS _record_version WHERE false"
@@ -422,7 +430,7 @@ def upsert(
         table = _open_path(path)
         if table is not None and (counts := _committed_counts(table, run_id, batch_no)) is not None:
             return counts
-        con = _session(duckdb.connect())
+        con = _writer_session()
         try:
             counts, versions = _classify(con, family, batch, table)
             if not (counts.inserted or counts.updated):
@@ -763,7 +771,7 @@ def snapshot(
     with writer_lock(family, lock_timeout):
         existing = _open_path(path)
         _check_snapshot_table(existing, path)
-        con = _session(duckdb.connect())
+        con = _writer_session()
         try:
             con.register("rows", rows)
             columns = _columns_sql(con, "rows", "r", rows.column_names, existing)
