@@ -258,8 +258,13 @@ _TRUTHY = ("true", "1", "yes", "是")
 _FALSY = ("false", "0", "no", "否")
 _DATE_SHAPE = r"\d{4}-\d{2}-\d{2}"
 _DATE_TIME_SHAPE = r"\d{4}-\d{2}-\d{2}T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})"
+_DATE_TIME_USUAL = (
+    "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9][+-][0-9][0-9]:[0-9][0-9]"
+)
 _ARROW_TIMESTAMP_TEXT = "%Y-%m-%d %H:%M:%S.%fZ"  # how Arrow writes a UTC timestamp as text
 _BATCH = "batch"
+_POSITION = "_position"  # row position in the batch, to restore the order after the scan
+_SCAN_CHUNK = 20_480  # rows per Arrow record batch handed to DuckDB (its unit of parallel scan)
 
 
 def _lit(text: str) -> str:
@@ -340,7 +345,15 @@ def _boolean_sql(x: str, t: str | None) -> tuple[str, list[Check]]:
     return typed, [(f"{t or f'({typed})'} IS NULL", "type", x)]
 
 
-def _text_checks(fspec: FieldSpec, x: str, today: dt.date) -> list[Check]:
+def _known_or(verdict: str, expression: str, known: bool) -> str:
+    """A check-character verdict: precomputed for codes the registry knows (the reference
+    tables carry it), computed for the others only."""
+    if not known:
+        return expression
+    return f"CASE WHEN {verdict} IS NOT NULL THEN {verdict} ELSE {expression} END"
+
+
+def _text_checks(fspec: FieldSpec, x: str, today: dt.date, known: bool = False) -> list[Check]:
     checks: list[Check] = []
     if fspec.enum:
         checks.append((f"{x} NOT IN {_in_list(fspec.enum)}", "invalid_code", x))
@@ -357,11 +370,13 @@ def _text_checks(fspec: FieldSpec, x: str, today: dt.date) -> list[Check]:
         well_formed = f"regexp_matches({x}, {_lit(fspec.pattern)})"
         checks.append((f"NOT {well_formed}", "invalid_format", x))
     if fspec.identifier == "uscc":
-        checks.append((f"{well_formed} AND NOT {uscc_ok_sql(x)}", INVALID_CHECK_DIGIT, x))
+        uscc_ok = _known_or("_ok_uscc", uscc_ok_sql(x), known)
+        checks.append((f"{well_formed} AND NOT {uscc_ok}", INVALID_CHECK_DIGIT, x))
     elif fspec.identifier == "id_number":
-        birth = ric_birth_sql(x, today)
+        birth = _known_or("_ok_birth", ric_birth_sql(x, today), known)
+        ric_ok = _known_or("_ok_ric", ric_ok_sql(x), known)
         checks.append((f"{well_formed} AND NOT {birth}", INVALID_BIRTH_DATE, x))
-        checks.append((f"{well_formed} AND {birth} AND NOT {ric_ok_sql(x)}", INVALID_CHECK_DIGIT, x))
+        checks.append((f"{well_formed} AND {birth} AND NOT {ric_ok}", INVALID_CHECK_DIGIT, x))
     return checks
 
 
@@ -375,10 +390,18 @@ def _date_sql(fspec: FieldSpec, x: str) -> str:
     whole = f"CASE WHEN contains({x}, '.') THEN regexp_replace({x}, '\\.\\d+', '') ELSE {x} END"
     offset = f"CASE WHEN suffix({x}, 'Z') THEN replace({whole}, 'Z', '+00:00') ELSE {whole} END"
     parsed = f"try_strptime({offset}, '%Y-%m-%dT%H:%M:%S%z')"
-    return f"CASE WHEN regexp_full_match({x}, {_lit(_DATE_TIME_SHAPE)}) THEN {parsed} END"
+    # The usual shape (no fraction, an offset) by GLOB, which is cheaper than the regex; strptime
+    # checks the ranges the regex would (hours < 24, minutes and seconds < 60).
+    usual = f"{x} GLOB {_lit(_DATE_TIME_USUAL)}"
+    return (
+        f"CASE WHEN {usual} THEN try_strptime({x}, '%Y-%m-%dT%H:%M:%S%z') "
+        f"WHEN regexp_full_match({x}, {_lit(_DATE_TIME_SHAPE)}) THEN {parsed} END"
+    )
 
 
-def _scalar_sql(fspec: FieldSpec, x: str, today: dt.date, t: str | None = None) -> tuple[str, list[Check]]:
+def _scalar_sql(
+    fspec: FieldSpec, x: str, today: dt.date, t: str | None = None, known: bool = False
+) -> tuple[str, list[Check]]:
     """The typed value of a text ``x`` and its checks, in the order they report.
 
     Conditions assume ``x`` is not NULL; ``t`` names the typed value where a query level has
@@ -387,7 +410,7 @@ def _scalar_sql(fspec: FieldSpec, x: str, today: dt.date, t: str | None = None) 
         return _number_sql(fspec, x, t)
     if fspec.type == "boolean":
         return _boolean_sql(x, t)
-    checks = _text_checks(fspec, x, today)
+    checks = _text_checks(fspec, x, today, known)
     if fspec.format in ("date", "date-time"):
         typed = _date_sql(fspec, x)
         checks.append((f"{t or f'({typed})'} IS NULL", "invalid_date", x))
@@ -397,35 +420,41 @@ def _scalar_sql(fspec: FieldSpec, x: str, today: dt.date, t: str | None = None) 
 
 class _Problems:
     """A row's problems in report order: lists of ``{field, reason, value}`` structs, and the
-    conditions under which any of them is there. Rows with none (nearly all) skip the lists."""
+    conditions under which any of them is there. Each condition is computed once, as a boolean
+    column of a query level of its own (`columns`); the level above ORs them and builds the
+    lists only for rows with a problem (`sql`) — nearly all rows have none."""
 
-    def __init__(self) -> None:
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
+        self.flags: list[str] = []  # conditions, named prefix0, prefix1 …
         self.parts: list[str] = []
-        self.guards: list[str] = []
+
+    def _flag(self, condition: str) -> str:
+        self.flags.append(condition)
+        return _ident(f"{self.prefix}{len(self.flags) - 1}")
 
     def checks(self, name: str, checks: Sequence[Check], x: str | None = None) -> None:
         """Scalar checks of a value ``x`` (guarded against NULL) or of the row (``x=None``)."""
-        if not checks:
-            return
-        conditions = [(c if x is None else f"{x} IS NOT NULL AND ({c})", r, v) for c, r, v in checks]
-        self.parts.append("[" + ", ".join(_when(c, name, r, v) for c, r, v in conditions) + "]")
-        self.guards.extend(c for c, _, _ in conditions)
+        self.problems([(c if x is None else f"{x} IS NOT NULL AND ({c})", name, r, v) for c, r, v in checks])
 
     def problems(self, checks: Sequence[tuple[str, str, str, str]]) -> None:
-        """Row checks naming their own fields: (condition, field, reason, value)."""
+        """Checks naming their own fields: (condition, field, reason, value)."""
         if checks:
-            self.parts.append("[" + ", ".join(_when(c, f, r, v) for c, f, r, v in checks) + "]")
-            self.guards.extend(c for c, _, _, _ in checks)
+            self.parts.append("[" + ", ".join(_when(self._flag(c), f, r, v) for c, f, r, v in checks) + "]")
 
     def lists(self, expression: str, empty_is_null: bool = True) -> None:
-        """A list of problems computed elsewhere: NULL when there are none."""
-        self.parts.append(expression)
-        self.guards.append(f"{expression} IS NOT NULL" if empty_is_null else f"len({expression}) > 0")
+        """A list of problems computed elsewhere (NULL, or empty, when there are none)."""
+        flag = self._flag(f"{expression} IS NOT NULL" if empty_is_null else f"len({expression}) > 0")
+        self.parts.append(f"CASE WHEN {flag} THEN {expression} END")
+
+    def columns(self) -> str:
+        """``, <condition> AS <flag>`` for each condition (the level below `sql`)."""
+        return "".join(f", {c} AS {_ident(f'{self.prefix}{i}')}" for i, c in enumerate(self.flags))
 
     def sql(self, extra_guard: str | None = None) -> str:
         if not self.parts:
             return f"CAST(NULL AS {PROBLEM_TYPE}[])"
-        guard = " OR ".join(f"({g})" for g in self.guards)
+        guard = " OR ".join(_ident(f"{self.prefix}{i}") for i in range(len(self.flags)))
         if extra_guard:
             guard = f"{extra_guard} AND ({guard})"
         listed = f"list_filter(flatten([{', '.join(self.parts)}]), lambda _p: _p IS NOT NULL)"
@@ -435,7 +464,7 @@ class _Problems:
 def _list_sql(fspec: FieldSpec, x: str, today: dt.date) -> tuple[str, _Problems]:
     """A list sent as text (``a/b``) becomes a list of text; items are checked one by one."""
     lists = f"string_split_regex(regexp_replace({x}, '^\\[|\\]$', '', 'g'), {_lit(LIST_SEPARATORS)})"
-    found = _Problems()
+    found = _Problems("_cf")
     if fspec.item is not None:
         _, item_checks = _scalar_sql(fspec.item, "_x", today)
         for condition, reason, value in item_checks:
@@ -522,18 +551,25 @@ class _Query:
 def _value_cte(family: str, fspec: FieldSpec, column: str, today: dt.date, present: set[str]) -> str:
     """Problems (``_p``) and reference problems (``_r``) of each distinct non-null value
     (``_v``) of a column that has any: nearly always none, so the join back is nearly free."""
+    known = _known_table(fspec)
     if fspec.type == "array":
         typed, found = _list_sql(fspec, "_v", today)
     else:
-        typed, checks = _scalar_sql(fspec, "_v", today, t="_t")
-        found = _Problems()
+        typed, checks = _scalar_sql(fspec, "_v", today, t="_t", known=known is not None)
+        found = _Problems("_cf")
         found.checks(fspec.name, checks, "_v")
-    references = _Problems()
+    references = _Problems("_cr")
     references.checks(fspec.name, _reference_checks(family, fspec, present))
     values = f"SELECT DISTINCT {column} AS _v FROM {_BATCH} WHERE {column} IS NOT NULL"
+    if known is not None:
+        values = (
+            "SELECT d._v, k.code AS _known, k.ok_uscc AS _ok_uscc, k.ok_birth AS _ok_birth, "
+            f"k.ok_ric AS _ok_ric FROM ({values}) AS d LEFT JOIN {known} AS k ON k.code = d._v"
+        )
     return (
         f"SELECT _v, _p, _r FROM (SELECT _v, {found.sql()} AS _p, {references.sql()} AS _r "
-        f"FROM (SELECT _v, {typed} AS _t FROM ({values}))) WHERE _p IS NOT NULL OR _r IS NOT NULL"
+        f"FROM (SELECT *{found.columns()}{references.columns()} FROM (SELECT *, {typed} AS _t "
+        f"FROM ({values})))) WHERE _p IS NOT NULL OR _r IS NOT NULL"
     )
 
 
@@ -549,7 +585,7 @@ def _build_query(
     ctes: list[str] = []
     joins: list[str] = []
     inner: list[str] = ["b.*"]
-    found = _Problems()
+    found = _Problems("_cm")
     references: list[str] = []
 
     def t(name: str) -> str:
@@ -599,10 +635,11 @@ def _build_query(
     outputs = tuple(n for n, f in spec.fields.items() if _from_query(f) and n in present)
     with_clause = "".join(f"{cte}, " for cte in ctes)
     sql = (
-        f"WITH {with_clause}t AS (SELECT {', '.join(inner)} FROM {_BATCH} AS b {' '.join(joins)}) "
-        f"SELECT {_ident(ROW)}, "
+        f"WITH {with_clause}t AS (SELECT {', '.join(inner)} FROM {_BATCH} AS b {' '.join(joins)}), "
+        f"f AS (SELECT *{found.columns()} FROM t) "
+        f"SELECT {_ident(ROW)}, {_ident(_POSITION)}, "
         + "".join(f"{t(n)} AS {_ident(n)}, " for n in outputs)
-        + f"{found.sql(f'{_ident(ERROR)} IS NULL' if skip else None)} AS _problems FROM t"
+        + f"{found.sql(f'{_ident(ERROR)} IS NULL' if skip else None)} AS _problems FROM f"
     )
     return _Query(sql, outputs)
 
@@ -616,15 +653,26 @@ def _reference_checks(family: str, fspec: FieldSpec, present: set[str]) -> list[
         return []
     checks: list[Check] = []
     if fspec.identifier == "region_code":
-        checks.append((f"_v NOT IN (SELECT code FROM {_ref_table('region')})", UNKNOWN_REGION, "_v"))
+        checks.append(("_known IS NULL", UNKNOWN_REGION, "_v"))
     target = fspec.refers_to
     if target in CHECKED_REFERENCES:
-        unknown = f"_v NOT IN (SELECT code FROM {_ref_table(target)})"
+        unknown = "_known IS NULL"
         own = target.split(".", 1)[1]
         if target.startswith(f"{family}.") and own in present:
             unknown += f" AND _v NOT IN (SELECT {_ident(own)} FROM {_BATCH} WHERE {_ident(own)} IS NOT NULL)"
         checks.append((unknown, UNKNOWN_REFERENCE, "_v"))
     return checks
+
+
+def _known_table(fspec: FieldSpec) -> str | None:
+    """The reference table a text field's values are looked up in, if any."""
+    if fspec.type != "string":
+        return None
+    if fspec.identifier == "region_code":
+        return _ref_table("region")
+    if fspec.refers_to in CHECKED_REFERENCES:
+        return _ref_table(fspec.refers_to)
+    return None
 
 
 def _required_checks(spec: FamilySpec, present: set[str]) -> list[tuple[str, str, str, str]]:
@@ -654,8 +702,14 @@ def _date_checks(
         if fspec.format not in ("date", "date-time") or name == "source_updated_at" or name not in present:
             continue
         latest = dt.date(today.year + 50, 12, 31) if name in FORWARD_DATES else today + dt.timedelta(days=1)
-        day = t(name) if fspec.format == "date" else f"CAST({t(name)} AS DATE)"
-        wrong = f"({day} < DATE '{EARLIEST.isoformat()}' OR {day} > DATE '{latest.isoformat()}')"
+        if fspec.format == "date":
+            wrong = f"({t(name)} < DATE '{EARLIEST}' OR {t(name)} > DATE '{latest}')"
+        else:  # the UTC day, compared as instants (no cast per row)
+            after = latest + dt.timedelta(days=1)
+            wrong = (
+                f"({t(name)} < TIMESTAMPTZ '{EARLIEST} 00:00:00+00' "
+                f"OR {t(name)} >= TIMESTAMPTZ '{after} 00:00:00+00')"
+            )
         checks.append((wrong, name, IMPLAUSIBLE_DATE, _as_text_sql(fspec, t(name))))
     for first, second in spec.ordered:
         if first not in present or second not in present:
@@ -679,15 +733,20 @@ class Validator:
         self.con.execute(f"SET threads = {int(threads or os.cpu_count() or 1)}")
         self.con.execute("SET TimeZone = 'UTC'")
         self._queries: dict[tuple[Any, ...], _Query] = {}
-        self._register(_ref_table("region"), refs.regions)
+        today = dt.date.today()
+        self._register(_ref_table("region"), refs.regions, today)
         for target, codes in refs.targets.items():
-            self._register(_ref_table(target), codes)
+            self._register(_ref_table(target), codes, today)
 
-    def _register(self, table: str, codes: pa.Array) -> None:
+    def _register(self, table: str, codes: pa.Array, today: dt.date) -> None:
+        """A reference table: the known codes, with their check-character verdicts computed
+        once here rather than for every batch that mentions them."""
         frame = pa.table({"code": codes.cast(pa.string())})
         self.con.register("_codes", frame)  # read by the next statement
         self.con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT DISTINCT code FROM _codes WHERE code IS NOT NULL"
+            f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT code, {uscc_ok_sql('code')} AS ok_uscc, "
+            f"{ric_birth_sql('code', today)} AS ok_birth, {ric_ok_sql('code')} AS ok_ric "
+            "FROM (SELECT DISTINCT code FROM _codes WHERE code IS NOT NULL)"
         )
         self.con.unregister("_codes")
 
@@ -717,7 +776,7 @@ class Validator:
             out = self.con.sql(f"SELECT * FROM {query.view}").to_arrow_table()
         finally:
             self.con.unregister(_BATCH)
-        out = _in_batch_order(out, rows)
+        out = _in_batch_order(out, frame.column(_POSITION).combine_chunks())
         problems = _merge(mapped.problems, _problem_table(out))
         bad = pc.or_(pc.is_in(rows, value_set=pc.unique(problems.column("_row"))), skip)
         schema = valid_schema(self.family)
@@ -741,7 +800,7 @@ class Validator:
     def _frame(self, data: pa.RecordBatch) -> tuple[pa.Table, frozenset[str]]:
         """The batch as the query reads it: row numbers, the reader's error flag, every other
         column as text, and the Python verdicts of object fields."""
-        arrays: dict[str, pa.Array] = {ROW: data.column(ROW)}
+        arrays: dict[str, pa.Array] = {ROW: data.column(ROW), _POSITION: _row_positions(data.num_rows)}
         if ERROR in data.schema.names:
             arrays[ERROR] = data.column(ERROR)
         objects: set[str] = set()
@@ -757,7 +816,11 @@ class Validator:
                 arrays[_object_column(name, "type")] = bad_json
                 arrays[_object_column(name, "invalid")] = bad_schema
                 objects.add(name)
-        return pa.table(arrays), frozenset(objects)
+        # DuckDB scans an Arrow table in parallel by record batch: hand it several.
+        table = pa.table(arrays)
+        return pa.Table.from_batches(table.to_batches(max_chunksize=_SCAN_CHUNK), table.schema), frozenset(
+            objects
+        )
 
 
 def _as_text(values: pa.Array) -> pa.Array:
@@ -778,10 +841,15 @@ def split_list(column: pa.Array | pa.ChunkedArray) -> pa.Array:
     return pc.take(pc.split_pattern_regex(stripped, LIST_SEPARATORS), encoded.indices)
 
 
-def _in_batch_order(out: pa.Table, rows: pa.Array) -> pa.Table:
-    """DuckDB keeps insertion order here; should a plan ever not, put the rows back."""
-    if len(rows) and not pc.all(pc.equal(out.column(ROW), rows)).as_py():
-        out = out.take(pc.index_in(rows, value_set=out.column(ROW)))
+def _row_positions(n: int) -> pa.Array:
+    """0, 1, … n-1 (without a Python loop)."""
+    return pc.subtract(pc.cumulative_sum(pc.fill_null(pa.nulls(n, pa.int64()), 1)), 1)
+
+
+def _in_batch_order(out: pa.Table, positions: pa.Array) -> pa.Table:
+    """A parallel scan of several record batches returns them in any order: put them back."""
+    if len(positions) and not pc.all(pc.equal(out.column(_POSITION), positions)).as_py():
+        out = out.take(pc.sort_indices(out.column(_POSITION)))
     return out
 
 
