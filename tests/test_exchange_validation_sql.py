@@ -400,3 +400,27 @@ def test_random_rows_agree_with_a_plain_python_reference(seed: int) -> None:
     }
     assert got == expected
     assert {p["reason"] for p in checked.problems.to_pylist()} <= reasons | {"invalid_format"}
+
+
+@pytest.mark.parametrize(
+    ("text", "valid"),
+    [
+        ("2024-05-06T09:00:00+08:00", True),
+        ("2024-05-06T09:00:00-11:30", True),
+        ("2024-05-06T09:00:00Z", True),
+        ("2024-05-06T09:00:00.5+08:00", True),
+        (" 024-05-06T09:00:00+08:00", False),
+        ("2024-05-06T09:00:00+0800", False),
+        ("2024-05-06T24:00:00+08:00", False),
+        ("2024-05-06T09:60:00+08:00", False),
+        ("2024-5-06T09:00:00+08:00", False),
+        ("2024-05-06T09:00:00 08:00", False),
+        ("2024-05-06T09:00:00+08:00 ", False),
+    ],
+)
+def test_date_time_shapes(text: str, valid: bool) -> None:
+    """The fast path (LIKE + strptime) accepts exactly what the RFC 3339 regex would."""
+    checked = validation.validate_batch(
+        "inspection", _batch([{**_good_row("inspection"), "ended_at": text}]), REFS
+    )
+    assert (checked.problems.num_rows == 0) is valid, checked.problems.to_pylist()
