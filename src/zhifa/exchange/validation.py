@@ -663,6 +663,13 @@ def _reference_checks(family: str, fspec: FieldSpec, present: set[str]) -> list[
     return checks
 
 
+def _identifier_of(target: str) -> str | None:
+    """The identifier kind (uscc, id_number) of a referenced field, e.g. ``entity.id_number``."""
+    family, name = target.split(".", 1)
+    referenced = family_spec(family).fields.get(name)
+    return referenced.identifier if referenced is not None else None
+
+
 def _known_table(fspec: FieldSpec) -> str | None:
     """The reference table a text field's values are looked up in, if any."""
     if fspec.type != "string":
@@ -733,18 +740,25 @@ class Validator:
         self.con.execute("SET TimeZone = 'UTC'")
         self._queries: dict[tuple[Any, ...], _Query] = {}
         today = dt.date.today()
-        self._register(_ref_table("region"), refs.regions, today)
+        self._register(_ref_table("region"), refs.regions, today, None)
         for target, codes in refs.targets.items():
-            self._register(_ref_table(target), codes, today)
+            self._register(_ref_table(target), codes, today, _identifier_of(target))
 
-    def _register(self, table: str, codes: pa.Array, today: dt.date) -> None:
-        """A reference table: the known codes, with their check-character verdicts computed
-        once here rather than for every batch that mentions them."""
+    def _register(self, table: str, codes: pa.Array, today: dt.date, identifier: str | None) -> None:
+        """A reference table: the known codes, with the check-character verdicts of the
+        18-character credit codes or ID numbers computed once here rather than for every batch
+        that mentions them (NULL otherwise: a field that meets one computes it itself)."""
         frame = pa.table({"code": codes.cast(pa.string())})
         self.con.register("_codes", frame)  # read by the next statement
+
+        def verdict(kind: str, expression: str) -> str:
+            return f"CASE WHEN strlen(code) = 18 THEN {expression} END" if kind == identifier else "NULL"
+
         self.con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT code, {uscc_ok_sql('code')} AS ok_uscc, "
-            f"{ric_birth_sql('code', today)} AS ok_birth, {ric_ok_sql('code')} AS ok_ric "
+            f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT code, "
+            f"CAST({verdict('uscc', uscc_ok_sql('code'))} AS BOOLEAN) AS ok_uscc, "
+            f"CAST({verdict('id_number', ric_birth_sql('code', today))} AS BOOLEAN) AS ok_birth, "
+            f"CAST({verdict('id_number', ric_ok_sql('code'))} AS BOOLEAN) AS ok_ric "
             "FROM (SELECT DISTINCT code FROM _codes WHERE code IS NOT NULL)"
         )
         self.con.unregister("_codes")
