@@ -13,7 +13,6 @@ from tests.conftest import City, make_credit_code, make_id_number
 from tests.powers_support import FoodLaw, add_penalty_power, food_law_fixture  # noqa: F401
 from zhifa.core.errors import ActionError
 from zhifa.core.models import AuditEntry
-from zhifa.exchange import validation
 from zhifa.exchange.actions import ImportReport, do_import_file
 from zhifa.exchange.models import QuarantinedRow
 from zhifa.powers.models import Power, PowerTransfer
@@ -142,13 +141,6 @@ def test_officer_csv_onboarded_with_a_mapping(tmp_path: Path, city: City) -> Non
 # --- certificates ----------------------------------------------------------------------------
 
 
-@pytest.fixture
-def future_expiry(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A certificate in force expires in the future; validation (`FORWARD_DATES`) does not
-    accept that for ``expires_on`` yet, so these tests allow it until it does."""
-    monkeypatch.setattr(validation, "FORWARD_DATES", validation.FORWARD_DATES | {"expires_on"})
-
-
 def _cert_row(source_id: str, cert: Certificate | None = None, **values: str) -> dict[str, str]:
     row = {"source_id": source_id, "status": "valid", "issuing_authority": ""}
     if cert is not None:
@@ -167,9 +159,7 @@ def _events(number: str) -> list[str]:
     return list(Certificate.objects.get(number=number).events.values_list("kind", flat=True))
 
 
-def test_certificate_file_keeps_the_certificate_history(
-    tmp_path: Path, city: City, future_expiry: None
-) -> None:
+def test_certificate_file_keeps_the_certificate_history(tmp_path: Path, city: City) -> None:
     same = Certificate.objects.get(officer=city.officer_city)
     renewed = Certificate.objects.get(officer=city.officer_wuxing)
     shortened = Certificate.objects.get(officer=city.officer_other)
@@ -240,9 +230,7 @@ def test_certificate_file_keeps_the_certificate_history(
     assert _events(renewed.number) == ["issued", "renewed", "suspended"]
 
 
-def test_a_refused_status_change_leaves_the_renewal_undone(
-    tmp_path: Path, city: City, future_expiry: None
-) -> None:
+def test_a_refused_status_change_leaves_the_renewal_undone(tmp_path: Path, city: City) -> None:
     cert = Certificate.objects.get(officer=city.officer_wuxing)
     registry.do_change_certificate_status(None, cert.number, "revoked", dt.date(2025, 1, 1), "调离")
     cert.refresh_from_db()
@@ -256,7 +244,7 @@ def test_a_refused_status_change_leaves_the_renewal_undone(
     assert (cert.status, cert.expires_on) == ("revoked", dt.date(2030, 1, 1))
 
 
-def test_certificate_csv_onboarded_with_a_mapping(tmp_path: Path, city: City, future_expiry: None) -> None:
+def test_certificate_csv_onboarded_with_a_mapping(tmp_path: Path, city: City) -> None:
     cert = Certificate.objects.get(officer=city.officer_city)
     mapping = tmp_path / "zj.yaml"
     mapping.write_text(

@@ -79,7 +79,7 @@ ORDERED_DATES: tuple[tuple[str, str], ...] = (
 CHECKED_REFERENCES = ("agency.agency_code", "power.power_code", "entity.credit_code", "entity.id_number")
 
 # Dates that name a deadline or an end of validity: they may lie in the future.
-FORWARD_DATES = frozenset({"valid_to", "payment_due_on", "planned_end_on", "due_at"})
+FORWARD_DATES = frozenset({"valid_to", "expires_on", "payment_due_on", "planned_end_on", "due_at"})
 
 
 # --- the family's fields, read once from the schema -----------------------------------------
