@@ -11,10 +11,10 @@ Design in short:
   ``(source_system, source_id)`` is the row with the highest ``_record_version`` (``<family>``);
 * a record's content hash (``_record_hash``) makes re-imports idempotent: a row whose hash equals
   its key's current hash is counted ``unchanged`` and not written;
-* DuckDB classifies a batch *and* writes its new versions as Parquet files straight into the
-  table directory (``COPY … TO``, Hive partitions ``year=YYYY/``): the wide rows never come back
-  to Python. The files are then committed to the Delta log by ``deltalake`` as add actions
-  (with numRecords/min/max/nullCount stats taken from DuckDB's own file statistics);
+* DuckDB classifies a batch over its narrow columns (key, position, content hash); pyarrow
+  writes the new versions as Parquet files straight into the table directory (Hive partitions
+  ``year=YYYY/``), and ``deltalake`` commits them to the Delta log as add actions (with
+  numRecords/min/max/nullCount stats read from the files' footers);
 * each batch is one Delta commit carrying a Delta application transaction
   (``txn`` action, app id ``zhifa-run:<run_id>``, version ``batch_no``) — the standard Delta
   mechanism for idempotent writes, also understood by Spark — so a re-run of a killed import
@@ -46,6 +46,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 from deltalake import CommitProperties, DeltaTable, Transaction
 from deltalake import Schema as DeltaSchema
 from deltalake.transaction import AddAction, create_table_with_add_actions
@@ -318,7 +319,11 @@ def _with_position(batch: pa.Table) -> pa.Table:
 
 
 def _previous_sql(has_table: bool) -> str:
-    """Per key of the batch: the stored current version number and content hash."""
+    """Per key of the batch: the stored current version number and content hash.
+
+    `stored` is DuckDB's own Parquet reader over the files the Delta log lists (only three
+    int64 columns are read): about 7x faster than scanning them as an Arrow dataset, which
+    matters because every batch of a large first load looks up all rows stored before it."""
     if not has_table:
         return "SELECT 0::BIGINT AS _key, 0::BIGINT AS v, 0::BIGINT AS h WHERE false"
     return (
@@ -382,17 +387,6 @@ FROM labels
 """
 
 
-@dataclass(frozen=True)
-class _Versions:
-    """Where the batch's new versions come from, as SQL over the registered `batch` (alias b)."""
-
-    source: str  # FROM … [WHERE …]
-    version: str
-    record_hash: str
-    key_hash: str
-    year: str
-
-
 def _committed_counts(table: DeltaTable, run_id: str, batch_no: int) -> UpsertCounts | None:
     """The counts a batch got when it was committed, if this run already committed it."""
     done = table.transaction_version(_APP_PREFIX + run_id)
@@ -432,44 +426,49 @@ def upsert(
             return counts
         con = _writer_session()
         try:
-            counts, versions = _classify(con, family, batch, table)
-            if not (counts.inserted or counts.updated):
-                return counts
-            select = _versions_sql(con, family, batch, versions, table, run_id, batch_no)
-            partition = PARTITION if _partitioned(family, batch) else None
-            files = _write_parquet(con, select, path, partition, _file_tag(run_id, batch_no))
-            schema = _result_schema(con, select)
+            counts, labels = _classify(con, family, batch, table)
         finally:
             con.close()
-        _commit_versions(path, table, files, schema, partition, run_id, batch_no, counts)
+        if not (counts.inserted or counts.updated):
+            return counts
+        rows = _conform(_new_versions(family, batch, labels, run_id, batch_no), table)
+        partition = PARTITION if _partitioned(family, batch) else None
+        files = _write_files(rows, path, partition, _file_tag(run_id, batch_no))
+        _commit_versions(path, table, files, rows.schema, partition, run_id, batch_no, counts)
         return counts
 
 
 def _classify(
     con: duckdb.DuckDBPyConnection, family: str, batch: pa.Table, table: DeltaTable | None
-) -> tuple[UpsertCounts, _Versions]:
-    """Counts, and how to select the batch's new versions with their metadata.
+) -> tuple[UpsertCounts, pa.Table]:
+    """Counts, and the labels of the rows to write: ``_pos, version, _record_hash, _key, _year``.
 
-    Only narrow columns (key, position, hash) are compared. A batch of keys new to the table,
-    each once (a first load, a new month), needs no comparison at all: every row is an insert
-    at version 1 and is written straight from the caller's Arrow table.
+    Only narrow columns (key, position, hash) go through DuckDB; the wide rows stay in the
+    caller's Arrow table. A batch of keys new to the table, each once (a first load, a new
+    month), needs no comparison at all: every row is an insert at version 1.
     """
     con.register("batch", _with_position(batch))
     con.execute(f"CREATE TEMP TABLE keys AS SELECT _pos, {_KEY_HASH} AS _key FROM batch")
-    if table is not None:
-        con.register("stored", table.to_pyarrow_dataset())  # only three int64 columns are read
-    con.execute(f"CREATE TEMP TABLE previous AS {_previous_sql(table is not None)}")
+    files = table.file_uris() if table is not None else []
+    if files:
+        con.execute(
+            f"CREATE TEMP VIEW stored AS SELECT * FROM read_parquet([{', '.join(map(_literal, files))}])"
+        )
+    con.execute(f"CREATE TEMP TABLE previous AS {_previous_sql(bool(files))}")
     unique = _keys_unique(con)
     if unique and not con.sql("SELECT count(*) FROM previous").fetchall()[0][0]:
-        hashed = _hash_sql(_business_columns(batch))
-        year = _year_expr(family, batch)
-        return UpsertCounts(inserted=batch.num_rows), _Versions("FROM batch b", "1", hashed, _KEY_HASH, year)
+        labels = con.sql(
+            f"SELECT _pos, 1::BIGINT AS version, {_hash_sql(_business_columns(batch))} AS _record_hash,"
+            f" {_KEY_HASH} AS _key, {_year_expr(family, batch)} AS _year FROM batch ORDER BY _pos"
+        ).to_arrow_table()
+        return UpsertCounts(inserted=batch.num_rows), labels
     con.execute(f"CREATE TEMP TABLE narrow AS {_narrow_sql(family, batch)}")
     con.execute(f"CREATE TEMP TABLE labels AS {CLASSIFY_UNIQUE_SQL if unique else CLASSIFY_SQL}")
     inserted, updated, unchanged = con.sql(COUNT_SQL).fetchall()[0]
-    source = "FROM batch b JOIN labels l ON b._pos = l._pos WHERE l.status <> 'unchanged'"
-    versions = _Versions(source, "l.version", "l._record_hash", "l._key", "l._year")
-    return UpsertCounts(inserted, updated, unchanged), versions
+    labels = con.sql(
+        "SELECT _pos, version, _record_hash, _key, _year FROM labels WHERE status <> 'unchanged' ORDER BY _pos"
+    ).to_arrow_table()
+    return UpsertCounts(inserted, updated, unchanged), labels
 
 
 def _keys_unique(con: duckdb.DuckDBPyConnection) -> bool:
@@ -482,78 +481,60 @@ def _literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _now_sql() -> str:
-    return f"TIMESTAMPTZ {_literal(dt.datetime.now(dt.UTC).isoformat())}"
-
-
-def _versions_sql(
-    con: duckdb.DuckDBPyConnection,
-    family: str,
-    batch: pa.Table,
-    versions: _Versions,
-    table: DeltaTable | None,
-    run_id: str,
-    batch_no: int,
-) -> str:
-    """The rows to write: the record's columns (cast to the table's types) and the metadata."""
-    columns = _columns_sql(con, "batch", "b", _stored_columns(batch), table)
-    meta = [
-        f"CAST({versions.version} AS BIGINT) AS _record_version",
-        f"{versions.record_hash} AS _record_hash",
-        f"{versions.key_hash} AS _key_hash",
-        f"{_now_sql()} AS _ingested_at",
-        f"{_literal(run_id)} AS _run_id",
-        f"CAST({batch_no} AS BIGINT) AS _batch_no",
-    ]
+def _new_versions(family: str, batch: pa.Table, labels: pa.Table, run_id: str, batch_no: int) -> pa.Table:
+    """The batch's rows to write (those the labels name, in batch order) with their metadata."""
+    rows = batch.drop_columns([c for c in batch.column_names if c in META or c == PARTITION])
+    if labels.num_rows != batch.num_rows:
+        rows = rows.take(labels.column("_pos"))
+    n = rows.num_rows
+    now = pa.scalar(dt.datetime.now(dt.UTC), pa.timestamp("us", tz="UTC"))
+    rows = rows.append_column("_record_version", labels.column("version").cast(pa.int64()))
+    rows = rows.append_column("_record_hash", labels.column("_record_hash"))
+    rows = rows.append_column("_key_hash", labels.column("_key"))
+    rows = rows.append_column("_ingested_at", pa.repeat(now, n))
+    rows = rows.append_column("_run_id", pa.repeat(pa.scalar(run_id, pa.string()), n))
+    rows = rows.append_column("_batch_no", pa.repeat(pa.scalar(batch_no, pa.int64()), n))
     if _partitioned(family, batch):
-        meta.append(f"CAST({versions.year} AS INTEGER) AS {PARTITION}")
-    return f"SELECT {', '.join(columns + meta)} {versions.source}"
+        rows = rows.append_column(PARTITION, labels.column("_year").cast(pa.int32()))
+    return rows
 
 
-def _columns_sql(
-    con: duckdb.DuckDBPyConnection, relation: str, alias: str, columns: list[str], table: DeltaTable | None
-) -> list[str]:
-    """Select expressions for the record's columns, cast where the stored table has another type.
+def _conform(rows: pa.Table, table: DeltaTable | None) -> pa.Table:
+    """The rows in the types the table stores (and Delta accepts).
 
-    With create_write_transaction nothing converts the files to the table's schema, so a column
-    the table knows as `bigint` must not arrive as `integer` in a later file; a column that is
-    null throughout (Arrow `null`) becomes VARCHAR, which Delta can store.
+    With add actions nothing converts the files to the table's schema, so a column the table
+    knows as `bigint` must not arrive as `integer` in a later file; a column that is null
+    throughout (Arrow `null`) becomes a string; time zones are spelled UTC (the instant is the
+    same, so this is a metadata change, not a copy). String flavours (string, large_string …)
+    are stored alike and are left as they are.
     """
-    given = _duckdb_types(con, f'SELECT * FROM "{relation}"')
-    target = _table_types(con, table)
-    expressions = []
-    for column in columns:
-        ref = f'{alias}."{column}"'
-        wanted = target.get(column) or ("VARCHAR" if given[column] == '"NULL"' else given[column])
-        expressions.append(
-            f'{ref} AS "{column}"' if wanted == given[column] else f'CAST({ref} AS {wanted}) AS "{column}"'
-        )
-    return expressions
+    target = {field.name: field.type for field in _arrow_schema(table)} if table is not None else {}
+    for index, field in enumerate(rows.schema):
+        wanted = target.get(field.name)
+        if pa.types.is_null(field.type):
+            new = wanted or pa.string()
+        elif wanted is not None and _logical(wanted) != _logical(field.type):
+            new = wanted
+        else:
+            new = _delta_type(field.type)
+        if new != field.type:
+            rows = rows.set_column(index, field.name, rows.column(index).cast(new))
+    return rows
 
 
-def _duckdb_types(con: duckdb.DuckDBPyConnection, sql: str) -> dict[str, str]:
-    relation = con.sql(sql)
-    return {name: str(kind) for name, kind in zip(relation.columns, relation.types, strict=True)}
-
-
-def _table_types(con: duckdb.DuckDBPyConnection, table: DeltaTable | None) -> dict[str, str]:
-    if table is None:
-        return {}
-    con.register("_target", _arrow_schema(table).empty_table())
-    try:
-        return _duckdb_types(con, "SELECT * FROM _target")
-    finally:
-        con.unregister("_target")
+def _logical(kind: pa.DataType) -> str:
+    """A type as Parquet stores it: every string flavour alike, timestamps by unit and zone-ness."""
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_string_view(kind):
+        return "string"
+    if pa.types.is_timestamp(kind):
+        return f"timestamp[{kind.unit}, {'utc' if kind.tz else 'naive'}]"
+    if pa.types.is_list(kind) or pa.types.is_large_list(kind) or pa.types.is_list_view(kind):
+        return f"list<{_logical(kind.value_type)}>"
+    return str(kind)
 
 
 def _arrow_schema(table: DeltaTable) -> pa.Schema:
     return pa.schema(table.schema().to_arrow())
-
-
-def _result_schema(con: duckdb.DuckDBPyConnection, select: str) -> pa.Schema:
-    """The Arrow schema of the rows `select` writes, in the types Delta accepts."""
-    schema = con.sql(select).limit(0).to_arrow_table().schema
-    return pa.schema([field.with_type(_delta_type(field.type)) for field in schema])
 
 
 def _delta_type(kind: pa.DataType) -> pa.DataType:
@@ -579,93 +560,91 @@ def _file_tag(run_id: str, batch_no: int) -> str:
 _NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
 
 
-def _write_parquet(
-    con: duckdb.DuckDBPyConnection, select: str, directory: Path, partition: str | None, tag: str
-) -> list[AddAction]:
-    """Write the rows with DuckDB as Parquet files into the table directory; their add actions.
+def _write_files(rows: pa.Table, directory: Path, partition: str | None, tag: str) -> list[AddAction]:
+    """Write the rows as Parquet files into the table directory; their add actions.
 
     Partitioned: one file per partition value in its Hive directory (``year=2025/``), without
-    the partition column, as Delta expects. One plain COPY per value is markedly faster than
-    DuckDB's PARTITION_BY (which buffers every partition) and a batch spans few years. Files
-    get fresh names, so nothing existing (``_delta_log`` least of all) is ever touched.
+    the partition column, as Delta expects. Files get fresh names, so nothing existing
+    (``_delta_log`` least of all) is ever touched. pyarrow encodes a batch with about a third
+    of the CPU DuckDB's COPY takes (measured on 500k inspections: 0.19 vs 0.6 CPU-seconds), and
+    CPU is what an import running beside validation and reading is short of.
     """
-    types = _duckdb_types(con, select)
     if partition is None:
-        return [_copy(con, select, directory, directory, f"{tag}-{uuid.uuid4()}.parquet", {}, types)]
+        return [_write_file(rows, directory, directory, tag, {})]
+    column = rows.column(partition)
+    values = pc.unique(column).to_pylist()
     files = []
-    for (value,) in con.sql(f"SELECT DISTINCT {partition} FROM ({select})").fetchall():
-        text = None if value is None else str(value)
-        rows = f"SELECT * EXCLUDE ({partition}) FROM ({select}) WHERE {partition} IS NOT DISTINCT FROM ?"
+    for value in values:
+        part = rows if len(values) == 1 else rows.filter(_equal_or_both_null(column, value))
+        text = None if value is None else (value.isoformat() if isinstance(value, dt.date) else str(value))
         subdirectory = directory / f"{partition}={_NULL_PARTITION if text is None else text}"
-        name = f"{tag}-{uuid.uuid4()}.parquet"
-        files.append(_copy(con, rows, directory, subdirectory, name, {partition: text}, types, [value]))
+        files.append(
+            _write_file(part.drop_columns([partition]), directory, subdirectory, tag, {partition: text})
+        )
     return files
 
 
-def _copy(
-    con: duckdb.DuckDBPyConnection,
-    select: str,
-    table_dir: Path,
-    directory: Path,
-    name: str,
-    partitions: dict[str, str | None],
-    types: dict[str, str],
-    params: list[Any] | None = None,
+def _equal_or_both_null(column: pa.ChunkedArray, value: Any) -> pa.ChunkedArray:
+    return pc.is_null(column) if value is None else pc.fill_null(pc.equal(column, value), False)
+
+
+def _write_file(
+    rows: pa.Table, table_dir: Path, directory: Path, tag: str, partitions: dict[str, str | None]
 ) -> AddAction:
-    """COPY one file; DuckDB returns its size and column statistics (RETURN_STATS)."""
+    """One Parquet file (Parquet 2.6 logical types, v1 data pages, snappy: what Spark reads)."""
     directory.mkdir(parents=True, exist_ok=True)
-    target = _literal(str(directory / name))
-    written = con.execute(f"COPY ({select}) TO {target} (FORMAT parquet, RETURN_STATS)", params).fetchall()
-    _filename, count, size, _footer, statistics, _keys, _extra = written[0]
+    target = directory / f"{tag}-{uuid.uuid4()}.parquet"
+    pq.write_table(rows, target, compression="snappy", data_page_version="1.0", coerce_timestamps="us")
     return AddAction(
-        path=(directory / name).relative_to(table_dir).as_posix(),
-        size=int(size),
+        path=target.relative_to(table_dir).as_posix(),
+        size=target.stat().st_size,
         partition_values=partitions,
         modification_time=int(time.time() * 1000),
         data_change=True,
-        stats=json.dumps(_delta_stats(int(count), statistics or {}, types, partitions)),
+        stats=json.dumps(_delta_stats(pq.read_metadata(target))),
     )
 
 
-_INTEGERS = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT"}
-_FLOATS = {"FLOAT", "DOUBLE"}
-
-
-def _delta_stats(
-    count: int, statistics: dict[str, dict[str, str]], types: dict[str, str], partitions: dict[str, Any]
-) -> dict[str, Any]:
-    """Delta file statistics from DuckDB's: numRecords, and min/max/nullCount of scalar columns.
-
-    Only exact bounds are used (DuckDB marks truncated string bounds); timestamps are rounded
-    outwards to milliseconds, the precision of Delta statistics, so data skipping stays correct.
-    """
-    stats: dict[str, Any] = {"numRecords": count, "minValues": {}, "maxValues": {}, "nullCount": {}}
-    for column, kind in types.items():
-        found = statistics.get('"' + column.replace('"', '""') + '"')
-        if column in partitions or found is None or kind.endswith("]") or "(" in kind:
-            continue  # partition, nested, decimal or struct columns: no statistics
-        if "null_count" in found:
-            stats["nullCount"][column] = int(found["null_count"])
-        for bound, key in (("min", "minValues"), ("max", "maxValues")):
-            if found.get(f"{bound}_is_exact") == "true" and bound in found:
-                value = _stat_value(kind, found[bound], bound)
-                if value is not None:
-                    stats[key][column] = value
+def _delta_stats(meta: pq.FileMetaData) -> dict[str, Any]:
+    """Delta file statistics from the Parquet footer: numRecords, min/max/nullCount of the
+    top-level scalar columns. Timestamps are rounded outwards to milliseconds, the precision
+    of Delta statistics, so data skipping stays correct."""
+    stats: dict[str, Any] = {"numRecords": meta.num_rows, "minValues": {}, "maxValues": {}, "nullCount": {}}
+    bounds: dict[str, list[Any]] = {}
+    for group in range(meta.num_row_groups):
+        row_group = meta.row_group(group)
+        for index in range(row_group.num_columns):
+            chunk = row_group.column(index)
+            name = chunk.path_in_schema
+            found = chunk.statistics
+            if "." in name or found is None:
+                continue  # nested (lists): no statistics
+            if found.has_null_count:
+                stats["nullCount"][name] = stats["nullCount"].get(name, 0) + found.null_count
+            if found.has_min_max:
+                low, high = _stat_value(found.min, False), _stat_value(found.max, True)
+                if low is not None and high is not None:
+                    bounds.setdefault(name, []).append((low, high))
+                    continue
+            bounds.setdefault(name, []).append(None)
+    for name, pairs in bounds.items():
+        if pairs and None not in pairs:
+            stats["minValues"][name] = min(low for low, _ in pairs)
+            stats["maxValues"][name] = max(high for _, high in pairs)
     return stats
 
 
-def _stat_value(kind: str, text: str, bound: str) -> Any:
-    if kind in _INTEGERS:
-        return int(text)
-    if kind in _FLOATS:
-        number = float(text)
-        return number if math.isfinite(number) else None
-    if kind == "VARCHAR":
-        return text
-    if kind == "DATE":
-        return text if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) else None
-    if kind == "TIMESTAMP WITH TIME ZONE":
-        return _millis(dt.datetime.fromisoformat(text), up=bound == "max")
+def _stat_value(value: Any, up: bool) -> Any:
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | str):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dt.datetime):
+        return _millis(value if value.tzinfo else value.replace(tzinfo=dt.UTC), up)
+    if isinstance(value, dt.date):
+        return value.isoformat()
     return None
 
 
@@ -771,16 +750,16 @@ def snapshot(
     with writer_lock(family, lock_timeout):
         existing = _open_path(path)
         _check_snapshot_table(existing, path)
-        con = _writer_session()
-        try:
-            con.register("rows", rows)
-            columns = _columns_sql(con, "rows", "r", rows.column_names, existing)
-            extra = [f"{_now_sql()} AS _snapshot_at", f"DATE '{day}' AS {SNAPSHOT_PARTITION}"]
-            select = f"SELECT {', '.join(columns + extra)} FROM rows r"
-            files = _write_parquet(con, select, path, SNAPSHOT_PARTITION, f"part-snapshot-{day}")
-            schema = _result_schema(con, select)
-        finally:
-            con.close()
+        n = rows.num_rows
+        rows = rows.append_column(
+            "_snapshot_at", pa.repeat(pa.scalar(dt.datetime.now(dt.UTC), pa.timestamp("us", tz="UTC")), n)
+        )
+        rows = rows.append_column(
+            SNAPSHOT_PARTITION, pa.repeat(pa.scalar(dt.date.fromisoformat(day), pa.date32()), n)
+        )
+        rows = _conform(rows, existing)
+        files = _write_files(rows, path, SNAPSHOT_PARTITION, f"part-snapshot-{day}")
+        schema = rows.schema
         properties = CommitProperties(
             custom_metadata={"zhifa": json.dumps({"snapshot": day, "rows": rows.num_rows})}
         )
