@@ -171,3 +171,20 @@ def test_zhifa_import_killed_midway_and_rerun_equals_an_uninterrupted_import(tmp
     for key in ("read", "inserted", "updated", "unchanged", "quarantined", "reasons"):
         assert rerun[key] == reference[key], key
     assert _stored(crashed_dir, database) == _stored(reference_dir, database)
+
+
+def test_a_file_utf8_at_its_start_and_gbk_later_is_read_whole_as_gb18030(tmp_path: Path, monkeypatch) -> None:
+    """Only the start decides the fast path; DuckDB stops at the first GBK byte and the tolerant
+    reader, judging the whole file, reads the rest — nothing lost, nothing garbled."""
+    from zhifa.exchange import readers
+
+    monkeypatch.setattr(readers, "ENCODING_SAMPLE", 4096)
+    lines = ["source_id,name"] + [f"A{i},plain ascii name {i}" for i in range(3000)]
+    lines += [f"B{i},湖州市吴兴区第{i}号店" for i in range(500)]
+    path = tmp_path / "mixed.csv"
+    path.write_bytes("\n".join(lines).encode("gbk") + b"\n")
+    rows = [row for batch in readers.read_batches(path) for row in batch.to_pylist()]
+    assert [r["source_id"] for r in rows] == [line.split(",")[0] for line in lines[1:]]
+    assert rows[-1]["name"] == "湖州市吴兴区第499号店"
+    assert [r["_row"] for r in rows] == list(range(2, len(lines) + 1))
+    assert not any(r["_error"] for r in rows)

@@ -94,8 +94,13 @@ def read_batches(
         raise SourceError("file_not_found", f"文件不存在：{path}")
     fmt = format or detect_format(path)
     if fmt == "csv":
-        enc = encoding or detect_encoding(path)
-        return read_csv(path, encoding=enc, delimiter=delimiter, block_size=block_size)
+        if encoding:
+            return read_csv(path, encoding=encoding, delimiter=delimiter, block_size=block_size)
+        # The start decides whether DuckDB may read the file (it checks UTF-8 itself as it goes);
+        # should it stop on a bad byte later, the tolerant reader takes over with the encoding of
+        # the whole file.
+        enc = detect_encoding(path, limit=ENCODING_SAMPLE)
+        return read_csv(path, encoding=enc, delimiter=delimiter, block_size=block_size, recheck_encoding=True)
     if fmt == "xlsx":
         return read_xlsx(path, sheet=sheet, batch_rows=batch_rows)
     if fmt == "json":
@@ -113,8 +118,12 @@ def detect_format(path: Path) -> str:
     return fmt
 
 
-def detect_encoding(path: Path, chunk_size: int = 16 << 20) -> str:
-    """``utf-8-sig`` / ``utf-8`` when the whole file is valid UTF-8, else ``gb18030``.
+ENCODING_SAMPLE = 32 << 20
+
+
+def detect_encoding(path: Path, chunk_size: int = 16 << 20, limit: int | None = None) -> str:
+    """``utf-8-sig`` / ``utf-8`` when the whole file (or its first `limit` bytes) is valid
+    UTF-8, else ``gb18030``.
 
     The whole file is checked (in chunks, by Arrow's UTF-8 validation at several GB/s) rather
     than a sample, because a GBK export is often ASCII for its first megabytes and then breaks
@@ -122,17 +131,23 @@ def detect_encoding(path: Path, chunk_size: int = 16 << 20) -> str:
     all three.
     """
     carry = b""
+    if limit is not None:
+        chunk_size = min(chunk_size, limit)
     with path.open("rb") as fh:
         first = fh.read(chunk_size)
         bom = first.startswith(codecs.BOM_UTF8)
         chunk = first
+        seen = len(first)
         while chunk:
             data = carry + chunk if carry else chunk
             cut = _last_char_start(data)
             if not _valid_utf8(data, cut):
                 return "gb18030"
             carry = data[cut:]
+            if limit is not None and seen >= limit:
+                return "utf-8-sig" if bom else "utf-8"  # the last character may be cut: not judged
             chunk = fh.read(chunk_size)
+            seen += len(chunk)
     if carry and not _valid_utf8(carry, len(carry)):
         return "gb18030"
     return "utf-8-sig" if bom else "utf-8"
@@ -215,8 +230,12 @@ def read_csv(
     delimiter: str | None = None,
     block_size: int = DEFAULT_BLOCK_SIZE,
     engine: str = "auto",
+    recheck_encoding: bool = False,
 ) -> Iterator[pa.RecordBatch]:
     """Stream a CSV in batches of about `block_size` bytes; malformed rows come out flagged in order.
+
+    `recheck_encoding`: the encoding was judged from the file's start; if the fast path stops,
+    the tolerant reader judges the whole file again before it continues.
 
     `engine` is ``auto`` (DuckDB when that is sure to be right, see the module docstring),
     ``arrow`` (the tolerant reader only) or ``duckdb`` (the fast path whenever the file is
@@ -234,12 +253,21 @@ def read_csv(
         return iter(())
     names = unique_names(header)
     tolerant = functools.partial(_read_csv_tolerant, path, names, delimiter, encoding, block_size)
+    if recheck_encoding:
+        tolerant = functools.partial(_rechecked, path, names, delimiter, block_size)
     fast = _is_utf8_name(encoding) and len(names) > 1 and len(delimiter) == 1 and delimiter != '"'
     if engine == "duckdb" and not fast:
         raise ValueError("the DuckDB path reads UTF-8 files with two or more columns only")
     if engine == "arrow" or not fast or (engine == "auto" and not sure):
         return tolerant(0)
     return _read_csv_fast(path, names, delimiter, _rows_per_batch(path, block_size), tolerant)
+
+
+def _rechecked(
+    path: Path, names: list[str], delimiter: str, block_size: int, skip_records: int
+) -> Iterator[pa.RecordBatch]:
+    """The tolerant reader with the encoding of the whole file (see `read_csv`)."""
+    return _read_csv_tolerant(path, names, delimiter, detect_encoding(path), block_size, skip_records)
 
 
 def _is_utf8_name(encoding: str) -> bool:
