@@ -113,9 +113,18 @@ def do_import_file(
         path = Path(path)
         if not path.is_file():
             raise ActionError("file_not_found", f"文件不存在：{path}", "paths")
-        run = _open_run(actor, family, source_system, path, mapping_path, mapping_hash, run_id)
-        report.add(_run(actor, run, path, mapping, refs, progress))
+        # Reading starts at once in its own thread, while this one hashes the file to open the run.
+        with prefetched(_mapped_batches(path, mapping)) as mapped:
+            run = _open_run(actor, family, source_system, path, mapping_path, mapping_hash, run_id)
+            report.add(_run(actor, run, mapped, refs, progress))
     return report
+
+
+def _mapped_batches(path: Path, mapping: Mapping) -> Iterator[MappedBatch]:
+    """The file's rows, cut to IMPORT_BATCH_ROWS, mapped (lazy: runs in the reader thread)."""
+    batches = readers.read_batches(path, block_size=CSV_BLOCK_SIZE)
+    for batch in fixed_batches(batches, settings.IMPORT_BATCH_ROWS):
+        yield mapping.apply(batch)
 
 
 def _check_family(family: str) -> None:
@@ -194,18 +203,13 @@ def _open_run(
 def _run(
     actor: Any,
     run: ImportRun,
-    path: Path,
-    mapping: Mapping,
+    mapped: Iterable[MappedBatch],
     refs: validation.References,
     progress: Progress | None,
 ) -> ImportReport:
     started = time.monotonic()
     tally = ImportReport()
     try:
-        batches = fixed_batches(
-            readers.read_batches(path, block_size=CSV_BLOCK_SIZE), settings.IMPORT_BATCH_ROWS
-        )
-        mapped = prefetched(mapping.apply(b) for b in batches)
         _process(actor, run, mapped, refs, tally, started, progress)
     except Exception as exc:
         _finish(actor, run, tally, time.monotonic() - started, error=_describe(exc))
@@ -241,41 +245,73 @@ def _joined(parts: list[pa.RecordBatch]) -> pa.RecordBatch:
 _DONE = object()
 
 
-def prefetched(items: Iterable[Any], depth: int = 1) -> Iterator[Any]:
+def prefetched(items: Iterable[Any], depth: int = 1) -> Prefetch:
+    return Prefetch(items, depth)
+
+
+class Prefetch:
     """Produce `items` in a background thread, at most `depth` ahead of the consumer.
 
-    Reading and mapping batch n+1 (DuckDB and Arrow release the GIL) overlaps validating batch n;
-    the bounded queue keeps memory to a few batches. An exception in the producer is re-raised
-    in the consumer at the point it would have occurred; a consumer that stops early (an error
-    downstream) makes the producer stop at its next batch."""
-    buffer: queue.Queue[Any] = queue.Queue(maxsize=depth)
-    stop = threading.Event()
+    Reading and mapping batch n+1 (DuckDB and Arrow release the GIL) overlaps validating batch
+    n; the bounded queue keeps memory to a few batches. The thread starts at once, so work can
+    begin before the consumer is ready (the file hash). An exception in the producer is raised
+    in the consumer where it would have occurred; `close()` (or leaving the `with` block) makes
+    the producer stop at its next item, whether or not anything was consumed.
+    """
 
-    def produce() -> None:
+    def __init__(self, items: Iterable[Any], depth: int = 1):
+        self._buffer: queue.Queue[Any] = queue.Queue(maxsize=depth)
+        self._stop = threading.Event()
+        self._done = False
+        self._thread = threading.Thread(
+            target=self._produce, args=(items,), name="import-reader", daemon=True
+        )
+        self._thread.start()
+
+    def _produce(self, items: Iterable[Any]) -> None:
         try:
             for item in items:
-                if stop.is_set():
+                if self._stop.is_set():
                     return
-                buffer.put(item)
-            buffer.put(_DONE)
+                self._buffer.put(item)
+            self._buffer.put(_DONE)
         except BaseException as exc:  # handed to the consumer
-            buffer.put(exc)
+            self._buffer.put(exc)
+        finally:
+            closing = getattr(items, "close", None)
+            if closing is not None:
+                closing()  # a stopped generator releases its file and DuckDB connection now
 
-    thread = threading.Thread(target=produce, name="import-reader", daemon=True)
-    thread.start()
-    try:
-        while (item := buffer.get()) is not _DONE:
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
-        while thread.is_alive():  # unblock a producer waiting on a full queue
+    def __iter__(self) -> Prefetch:
+        return self
+
+    def __next__(self) -> Any:
+        if self._done:
+            raise StopIteration
+        item = self._buffer.get()
+        if item is _DONE:
+            self._done = True
+            raise StopIteration
+        if isinstance(item, BaseException):
+            self._done = True
+            raise item
+        return item
+
+    def close(self) -> None:
+        self._stop.set()
+        self._done = True
+        while self._thread.is_alive():  # unblock a producer waiting on a full queue
             try:
-                buffer.get(timeout=0.05)
+                self._buffer.get(timeout=0.05)
             except queue.Empty:
                 pass
-        thread.join()
+        self._thread.join()
+
+    def __enter__(self) -> Prefetch:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def _describe(exc: Exception) -> str:
