@@ -139,6 +139,8 @@ def _corruptions(family: str) -> list[tuple[str, Any, set[Any]]]:
         if f.type == "object" and name == "gps":
             found.append((name, "{bad", {"type"}))
             found.append((name, '{"latitude": 500}', {"invalid"}))
+            found.append((name, "95.5,120.25", {"invalid"}))  # "lat,lon" text, latitude out of range
+            found.append((name, '{"latitude": 30.5, "longitude": 120.2, "x": 1}', {"invalid"}))
         if f.enum:
             found.append((name, "zz-not-a-code", {"invalid_code"}))
         if f.type == "number":

@@ -120,6 +120,15 @@ def validator(family: str, version: int = VERSION) -> Draft202012Validator:
     )
 
 
+@cache
+def field_validator(family: str, name: str, version: int = VERSION) -> Draft202012Validator:
+    """A validator for one top-level field's value alone (its `$ref`s resolved against the
+    family's schema): validating a value this way is far cheaper than validating a whole record
+    around it, which also reports every field the record lacks."""
+    field = load_schema(family, version)["properties"][name]
+    return validator(family, version).evolve(schema=field)
+
+
 def check_schema(family: str, version: int = VERSION) -> None:
     """Raise `jsonschema.SchemaError` when the schema file is not valid draft 2020-12."""
     Draft202012Validator.check_schema(load_schema(family, version))

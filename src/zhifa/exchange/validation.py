@@ -883,22 +883,27 @@ def _problem_table(out: pa.Table) -> pa.Table:
 _POINT_TEXT = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*[,，]\s*(-?\d+(?:\.\d+)?)\s*$")
 
 
-def _point_text_as_json(value: str) -> str:
-    """Agency systems export a GPS point as "lat,lon" text; the exchange format wants an object."""
+def _point_text_as_json(value: str) -> tuple[str, bool | None]:
+    """Agency systems export a GPS point as "lat,lon" text; the exchange format wants an object.
+
+    Returns the value (rewritten when it was such text) and, for rewritten points, whether the
+    point is valid (the ranges of common.v1.json's latitude/longitude); None for other values."""
     match = _POINT_TEXT.match(value)
     if match is None:
-        return value
-    return json.dumps({"latitude": float(match[1]), "longitude": float(match[2])})
+        return value, None
+    latitude, longitude = float(match[1]), float(match[2])
+    valid = -90 <= latitude <= 90 and -180 <= longitude <= 180
+    return json.dumps({"latitude": latitude, "longitude": longitude}), valid
 
 
 def _object_verdict(family: str, name: str, value: str) -> tuple[bool, bool]:
-    """(not JSON, not valid for the schema) for one object value."""
+    """(not JSON, not valid for the schema) for one object value, checked against the field's
+    own schema (`schema.field_validator`)."""
     try:
         parsed = json.loads(value)
     except ValueError:
         return True, False
-    problems = exchange_schema.validate(family, {name: parsed})
-    return False, any(p.field.split(".")[0] == name for p in problems)
+    return False, not exchange_schema.field_validator(family, name).is_valid(parsed)
 
 
 def _check_objects(family: str, fspec: FieldSpec, column: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
@@ -907,9 +912,15 @@ def _check_objects(family: str, fspec: FieldSpec, column: pa.Array) -> tuple[pa.
     and the masks of values that are not JSON and that break the schema."""
     present = pc.is_valid(column)
     values = pc.filter(column, present).to_pylist()
+    known: list[bool | None] = [None] * len(values)
     if fspec.name == "gps":
-        values = [_point_text_as_json(v) for v in values]
-    verdicts = [_object_verdict(family, fspec.name, v) for v in values]
+        values, known = (
+            map(list, zip(*(_point_text_as_json(v) for v in values), strict=True)) if values else ([], [])
+        )
+    verdicts = [
+        (False, not ok) if ok is not None else _object_verdict(family, fspec.name, v)
+        for v, ok in zip(values, known, strict=True)
+    ]
     no = pc.fill_null(pa.nulls(len(column), pa.bool_()), False)
     bad_json = pc.replace_with_mask(no, present, pa.array([v[0] for v in verdicts], pa.bool_()))
     bad_schema = pc.replace_with_mask(no, present, pa.array([v[1] for v in verdicts], pa.bool_()))
