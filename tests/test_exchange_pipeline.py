@@ -188,3 +188,19 @@ def test_a_file_utf8_at_its_start_and_gbk_later_is_read_whole_as_gb18030(tmp_pat
     assert rows[-1]["name"] == "湖州市吴兴区第499号店"
     assert [r["_row"] for r in rows] == list(range(2, len(lines) + 1))
     assert not any(r["_error"] for r in rows)
+
+
+def test_batch_rows_follow_the_byte_budget_and_depend_on_the_file_alone(tmp_path: Path, settings) -> None:
+    from zhifa.exchange.actions import MAX_BATCH_ROWS, MIN_BATCH_ROWS, batch_rows
+
+    settings.IMPORT_BATCH_ROWS = None
+    settings.IMPORT_BATCH_BYTES = 1_000_000
+    narrow, wide = tmp_path / "narrow.csv", tmp_path / "wide.csv"
+    narrow.write_text("a,b\n" + "1,2\n" * 50_000, encoding="utf-8")
+    wide.write_text("a,b\n" + ("x" * 196 + ",y\n") * 5_000, encoding="utf-8")
+    assert batch_rows(narrow) == 250_000  # 4 bytes a line
+    assert batch_rows(wide) == MIN_BATCH_ROWS  # 200 bytes a line: 5,000, raised to the minimum
+    settings.IMPORT_BATCH_BYTES = 10**12
+    assert batch_rows(narrow) == MAX_BATCH_ROWS
+    settings.IMPORT_BATCH_ROWS = 123
+    assert batch_rows(wide) == 123

@@ -6,7 +6,7 @@
    SHA-256, mapping hash), so a re-run after a crash resumes: the analytical store skips the
    batches the killed run had committed (Delta application transactions) and returns their
    original counts. A stale ``running`` run of the same file is marked ``superseded``;
-2. streams `readers.read_batches` → `fixed_batches` (IMPORT_BATCH_ROWS rows each, so batch
+2. streams `readers.read_batches` → `fixed_batches` (`batch_rows(path)` rows each, so batch
    numbers are stable across re-runs) → `Mapping.apply` (in a reader thread, one batch ahead)
    → `validation.validate_batch`;
 3. stores the accepted rows — facts with `analytics.store.upsert` (written in a worker thread
@@ -52,7 +52,7 @@ from zhifa.exchange.readers import RAW, ROW
 
 MASTER_FAMILIES = ("agency", "officer", "certificate", "power", "entity")
 SUPPORTED_MASTER = MASTER_FAMILIES  # all master families go through the registry (`master.py`)
-CSV_BLOCK_SIZE = 32 << 20  # what the reader reads at a time; batches are then cut to IMPORT_BATCH_ROWS
+CSV_BLOCK_SIZE = 32 << 20  # what the reader reads at a time; batches are then cut to `batch_rows`
 Progress = Callable[[int, float], None]
 
 
@@ -121,10 +121,31 @@ def do_import_file(
 
 
 def _mapped_batches(path: Path, mapping: Mapping) -> Iterator[MappedBatch]:
-    """The file's rows, cut to IMPORT_BATCH_ROWS, mapped (lazy: runs in the reader thread)."""
+    """The file's rows, cut to `batch_rows`, mapped (lazy: runs in the reader thread)."""
     batches = readers.read_batches(path, block_size=CSV_BLOCK_SIZE)
-    for batch in fixed_batches(batches, settings.IMPORT_BATCH_ROWS):
+    for batch in fixed_batches(batches, batch_rows(path)):
         yield mapping.apply(batch)
+
+
+MIN_BATCH_ROWS, MAX_BATCH_ROWS = 20_000, 1_000_000
+
+
+def batch_rows(path: Path, sample: int = 1 << 20) -> int:
+    """Rows per batch: IMPORT_BATCH_BYTES of the file's average line, from its first megabyte.
+
+    It depends on the file's bytes alone, so a re-run after a crash cuts the same batches.
+    Fewer, larger batches mean fewer Delta commits and less per-batch overhead; the byte budget
+    keeps memory bounded for wide records. Formats without lines (XLSX) get the minimum.
+    """
+    if settings.IMPORT_BATCH_ROWS:
+        return settings.IMPORT_BATCH_ROWS
+    with path.open("rb") as handle:
+        start = handle.read(sample)
+    lines = start.count(b"\n")
+    if not lines:
+        return MIN_BATCH_ROWS
+    rows = settings.IMPORT_BATCH_BYTES * lines // len(start)
+    return max(MIN_BATCH_ROWS, min(MAX_BATCH_ROWS, rows))
 
 
 def _check_family(family: str) -> None:
