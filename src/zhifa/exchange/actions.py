@@ -114,9 +114,10 @@ def do_import_file(
         if not path.is_file():
             raise ActionError("file_not_found", f"文件不存在：{path}", "paths")
         # Reading starts at once in its own thread, while this one hashes the file to open the run.
+        started = time.monotonic()  # the run's seconds include hashing the file
         with prefetched(_mapped_batches(path, mapping)) as mapped:
             run = _open_run(actor, family, source_system, path, mapping_path, mapping_hash, run_id)
-            report.add(_run(actor, run, mapped, refs, progress))
+            report.add(_run(actor, run, mapped, refs, progress, started))
     return report
 
 
@@ -227,8 +228,8 @@ def _run(
     mapped: Iterable[MappedBatch],
     refs: validation.References,
     progress: Progress | None,
+    started: float,
 ) -> ImportReport:
-    started = time.monotonic()
     tally = ImportReport()
     try:
         _process(actor, run, mapped, refs, tally, started, progress)
