@@ -47,10 +47,11 @@ def generate(data_dir: Path, rows: int) -> dict[str, Any]:
 
 
 def duckdb_read_seconds(path: str) -> float:
-    """DuckDB's bare parallel CSV scan of the file (strings, no checks, nothing stored)."""
+    """DuckDB's bare parallel CSV scan of the file: every value parsed (max of each column, as
+    a bare count would let DuckDB skip the columns), as strings, no checks, nothing stored."""
     con = duckdb.connect()
     started = time.perf_counter()
-    con.sql(f"SELECT count(*) FROM read_csv('{path}', all_varchar = true, header = true)").fetchall()
+    con.sql(f"SELECT max(COLUMNS(*)) FROM read_csv('{path}', all_varchar = true, header = true)").fetchall()
     seconds = time.perf_counter() - started
     con.close()
     return seconds

@@ -407,7 +407,18 @@ def _import_benchmark(sqlite_dir: str, args: argparse.Namespace) -> None:
     with fresh_postgres(base) if base else _nothing() as url:
         env = _environment(data_dir, None)
         extra = ["--import-rows", str(args.import_rows), *(["--postgres-url", url] if url else [])]
-        _print_import(_child("import", env, *extra))
+        result = _child("import", env, *extra)
+    # The imports are started from this small process, not the child that generated the file:
+    # a process started by fork+exec inherits its parent's peak RSS in ru_maxrss.
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import import_speed
+
+    try:
+        result["first"] = import_speed.run_import(result["path"], env)
+        result["again"] = import_speed.run_import(result["path"], env)
+    finally:
+        Path(result["path"]).unlink()
+    _print_import(result)
 
 
 @contextmanager
@@ -431,14 +442,11 @@ def import_benchmark(rows: int, postgres_url: str | None) -> dict[str, Any]:
     data_dir = Path(settings.DATA_DIR)
     made = import_speed.generate(data_dir, rows)
     result: dict[str, Any] = {"rows": rows, "file_bytes": made["bytes"], "generate_seconds": made["seconds"]}
+    result["path"] = made["path"]
     result["duckdb_read_seconds"] = import_speed.duckdb_read_seconds(made["path"])
     result["copy_seconds"] = (
         import_speed.postgres_copy_seconds(postgres_url, made["path"]) if postgres_url else None
     )
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    result["first"] = import_speed.run_import(made["path"], env)
-    result["again"] = import_speed.run_import(made["path"], env)
-    Path(made["path"]).unlink()
     return result
 
 
@@ -449,7 +457,7 @@ def _print_import(r: dict[str, Any]) -> None:
     verdict = "达标" if rate >= 500_000 and first["peak_gb"] < 4 else "未达标"
     print(f"\n== 数据导入（检查记录 {rows:,} 条，CSV {r['file_bytes'] / 2**30:.2f} GB，全量校验）")
     print(
-        f"  DuckDB 裸读 read_csv（只计数）        {r['duckdb_read_seconds']:8.1f} 秒  {rows / r['duckdb_read_seconds']:>12,.0f} 行/秒"
+        f"  DuckDB 裸读 read_csv（每列取 max）        {r['duckdb_read_seconds']:8.1f} 秒  {rows / r['duckdb_read_seconds']:>12,.0f} 行/秒"
     )
     if r["copy_seconds"]:
         print(
