@@ -204,3 +204,14 @@ def test_batch_rows_follow_the_byte_budget_and_depend_on_the_file_alone(tmp_path
     assert batch_rows(narrow) == MAX_BATCH_ROWS
     settings.IMPORT_BATCH_ROWS = 123
     assert batch_rows(wide) == 123
+
+
+def test_ungathered_fast_reading_gives_the_same_rows(tmp_path: Path) -> None:
+    from zhifa.exchange import readers
+
+    path = tmp_path / "many.csv"
+    path.write_text("source_id,name\n" + "".join(f"S{i},名称{i}\n" for i in range(120_000)), encoding="utf-8")
+    gathered = pa.Table.from_batches(list(readers.read_batches(path, block_size=1 << 20)))
+    pieces = list(readers.read_batches(path, block_size=1 << 20, gather=False))
+    assert pa.Table.from_batches(pieces).equals(gathered)
+    assert len(pieces) > 1

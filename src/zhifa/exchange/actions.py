@@ -123,7 +123,7 @@ def do_import_file(
 
 def _mapped_batches(path: Path, mapping: Mapping) -> Iterator[MappedBatch]:
     """The file's rows, cut to `batch_rows`, mapped (lazy: runs in the reader thread)."""
-    batches = readers.read_batches(path, block_size=CSV_BLOCK_SIZE)
+    batches = readers.read_batches(path, block_size=CSV_BLOCK_SIZE, gather=False)
     for batch in fixed_batches(batches, batch_rows(path)):
         yield mapping.apply(batch)
 

@@ -83,6 +83,7 @@ def read_batches(
     json_key: str | None = None,
     block_size: int = DEFAULT_BLOCK_SIZE,
     batch_rows: int = DEFAULT_BATCH_ROWS,
+    gather: bool = True,
 ) -> Iterator[pa.RecordBatch]:
     """Yield the file's rows as string record batches with ``_row``, ``_error`` and ``_raw``.
 
@@ -95,12 +96,21 @@ def read_batches(
     fmt = format or detect_format(path)
     if fmt == "csv":
         if encoding:
-            return read_csv(path, encoding=encoding, delimiter=delimiter, block_size=block_size)
+            return read_csv(
+                path, encoding=encoding, delimiter=delimiter, block_size=block_size, gather=gather
+            )
         # The start decides whether DuckDB may read the file (it checks UTF-8 itself as it goes);
         # should it stop on a bad byte later, the tolerant reader takes over with the encoding of
         # the whole file.
         enc = detect_encoding(path, limit=ENCODING_SAMPLE)
-        return read_csv(path, encoding=enc, delimiter=delimiter, block_size=block_size, recheck_encoding=True)
+        return read_csv(
+            path,
+            encoding=enc,
+            delimiter=delimiter,
+            block_size=block_size,
+            recheck_encoding=True,
+            gather=gather,
+        )
     if fmt == "xlsx":
         return read_xlsx(path, sheet=sheet, batch_rows=batch_rows)
     if fmt == "json":
@@ -231,9 +241,12 @@ def read_csv(
     block_size: int = DEFAULT_BLOCK_SIZE,
     engine: str = "auto",
     recheck_encoding: bool = False,
+    gather: bool = True,
 ) -> Iterator[pa.RecordBatch]:
     """Stream a CSV in batches of about `block_size` bytes; malformed rows come out flagged in order.
 
+    `gather=False` lets the fast path hand out DuckDB's own pieces (tens of thousands of rows)
+    without copying them together, for a caller that cuts its own batches.
     `recheck_encoding`: the encoding was judged from the file's start; if the fast path stops,
     the tolerant reader judges the whole file again before it continues.
 
@@ -260,7 +273,7 @@ def read_csv(
         raise ValueError("the DuckDB path reads UTF-8 files with two or more columns only")
     if engine == "arrow" or not fast or (engine == "auto" and not sure):
         return tolerant(0)
-    return _read_csv_fast(path, names, delimiter, _rows_per_batch(path, block_size), tolerant)
+    return _read_csv_fast(path, names, delimiter, _rows_per_batch(path, block_size), tolerant, gather)
 
 
 def _rechecked(
@@ -342,6 +355,7 @@ def _read_csv_fast(
     delimiter: str,
     rows_per_batch: int,
     tolerant: Callable[[int], Iterator[pa.RecordBatch]],
+    gather: bool = True,
 ) -> Iterator[pa.RecordBatch]:
     """DuckDB's parallel reader; from its first error on, the tolerant reader takes over.
 
@@ -365,6 +379,10 @@ def _read_csv_fast(
     try:
         query = con.sql(_DUCKDB_QUERY.format(columns=columns), params=[str(path), delimiter])
         for batch in query.to_arrow_reader(rows_per_batch):
+            if not gather:  # the caller cuts its own batches: no copy here
+                yield _fast_batch([batch], names, yielded)
+                yielded += batch.num_rows
+                continue
             pending.append(batch)
             pending_rows += batch.num_rows
             if pending_rows >= rows_per_batch:
