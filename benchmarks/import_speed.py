@@ -80,6 +80,8 @@ def run_import(path: str, env: dict[str, str]) -> dict[str, Any]:
 
     The child's output goes to files and it is reaped with `os.wait4`, which returns the
     child's own resource usage (ru_maxrss), not a maximum over earlier children."""
+    os.sync()  # the COPY's or the last run's written data is flushed before timing starts
+    time.sleep(1)
     zhifa = Path(sys.executable).with_name("zhifa")
     command = [str(zhifa), "import", "inspection", path, "--source", "bench", "--json"]
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
