@@ -120,6 +120,10 @@ def build_parser() -> argparse.ArgumentParser:
     imp_rec.add_argument("--mapping", default=None)
     imp_rec.add_argument("--json", action="store_true")
 
+    snap = sub.add_parser("snapshot", help="把主数据的当日快照写入分析库")
+    snap.add_argument("families", nargs="*")
+    snap.add_argument("--json", action="store_true")
+
     sub.add_parser("manage", help="Django 管理命令", add_help=False)
     return parser
 
@@ -151,6 +155,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "import":
         extra = [*(["--mapping", args.mapping] if args.mapping else []), *(["--json"] if args.json else [])]
         return _call("import_records", args.family, *args.paths, "--source", args.source, *extra)
+    if args.command == "snapshot":
+        return _call("snapshot_registry", *args.families, *(["--json"] if args.json else []))
     return 2
 
 

@@ -726,6 +726,11 @@ def _commit_versions(
 # --- master-data snapshots -------------------------------------------------------------------
 
 
+def today() -> dt.date:
+    """Today in China time (the date snapshots are filed under)."""
+    return _today()
+
+
 def _today() -> dt.date:
     return dt.datetime.now(ZoneInfo(TIME_ZONE)).date()
 

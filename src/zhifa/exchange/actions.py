@@ -118,6 +118,8 @@ def do_import_file(
         with prefetched(_mapped_batches(path, mapping)) as mapped:
             run = _open_run(actor, family, source_system, path, mapping_path, mapping_hash, run_id)
             report.add(_run(actor, run, mapped, refs, progress, started))
+    if family in MASTER_FAMILIES and (report.inserted or report.updated):
+        store.snapshot_registry([family])  # the store's copy of the registry follows the import
     return report
 
 

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from django.conf import settings
 
+from zhifa.analytics.actions import do_snapshot_registry
 from zhifa.core import seeding
 from zhifa.exchange.actions import ImportReport, Progress, do_import_file
 from zhifa.exchange.demo_sources import SCALES, DemoExport, generate_demo_exports
@@ -86,6 +87,10 @@ def seed_exchange() -> str:
         report = import_export(export, directory, streaming=scale == "large")
         seeding.progress(source_line(export, report))
         total.add(report)
+    snapshots = do_snapshot_registry(None)
+    seeding.progress(
+        f"主数据快照：{'，'.join(f'{family} {rows:,} 行' for family, rows in snapshots.items())}"
+    )
     return (
         f"数据交换：{len(exports)} 个来源，读取 {total.read:,} 行，"
         f"接收 {accepted(total):,} 行，隔离 {total.quarantined:,} 行"
