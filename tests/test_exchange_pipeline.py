@@ -215,3 +215,16 @@ def test_ungathered_fast_reading_gives_the_same_rows(tmp_path: Path) -> None:
     pieces = list(readers.read_batches(path, block_size=1 << 20, gather=False))
     assert pa.Table.from_batches(pieces).equals(gathered)
     assert len(pieces) > 1
+
+
+def test_a_file_cut_inside_a_character_fails_with_a_clear_reason(tmp_path: Path) -> None:
+    """UTF-8 text whose last character was cut off is neither valid UTF-8 nor GB18030: the
+    import names the problem instead of crashing in a decoder."""
+    from zhifa.core.errors import ActionError
+    from zhifa.exchange import readers
+
+    path = tmp_path / "cut.csv"
+    path.write_bytes(("source_id,name\n" + "".join(f"S{i},湖州{i}\n" for i in range(100))).encode()[:-4])
+    with pytest.raises(ActionError) as failed:
+        list(readers.read_batches(path))
+    assert failed.value.code == "undecodable" and "GB18030" in failed.value.message

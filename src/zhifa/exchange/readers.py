@@ -290,6 +290,24 @@ def _is_utf8_name(encoding: str) -> bool:
 def _read_csv_tolerant(
     path: Path, names: list[str], delimiter: str, encoding: str, block_size: int, skip_records: int
 ) -> Iterator[pa.RecordBatch]:
+    """`_read_tolerantly`, with a byte sequence the encoding cannot decode reported as the
+    file's problem (`undecodable`, naming the encoding and the byte), not as a crash."""
+    try:
+        yield from _read_tolerantly(path, names, delimiter, encoding, block_size, skip_records)
+    except (UnicodeDecodeError, pa.ArrowInvalid) as error:
+        if isinstance(error, pa.ArrowInvalid) and "utf8" not in str(error).lower():
+            raise
+        where = f"第 {error.start + 1:,} 字节附近" if isinstance(error, UnicodeDecodeError) else "某处"
+        raise SourceError(
+            "undecodable",
+            f"文件{where}的字节无法按 {encoding} 解码：文件可能被截断，或混用了多种编码。"
+            "请以 UTF-8 或 GB18030 重新导出后再导入",
+        ) from error
+
+
+def _read_tolerantly(
+    path: Path, names: list[str], delimiter: str, encoding: str, block_size: int, skip_records: int
+) -> Iterator[pa.RecordBatch]:
     """The serial pyarrow reader: slower, but it flags malformed rows and reads any encoding.
 
     `skip_records` leaves out the first data records (header = record 1, so the rows numbered
