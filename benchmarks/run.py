@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -416,6 +417,11 @@ def _import_benchmark(sqlite_dir: str, args: argparse.Namespace) -> None:
     try:
         result["first"] = import_speed.run_import(result["path"], env)
         result["again"] = import_speed.run_import(result["path"], env)
+        # Two more first loads into an emptied table: one run on a shared 2-core VM swings ±10 %.
+        result["loads"] = [result["first"]]
+        for _ in range(2):
+            shutil.rmtree(Path(data_dir) / "analytics" / "inspection", ignore_errors=True)
+            result["loads"].append(import_speed.run_import(result["path"], env))
     finally:
         Path(result["path"]).unlink()
     _print_import(result)
@@ -453,8 +459,11 @@ def import_benchmark(rows: int, postgres_url: str | None) -> dict[str, Any]:
 def _print_import(r: dict[str, Any]) -> None:
     rows = r["rows"]
     first, again = r["first"], r["again"]
-    rate = rows / first["seconds"]
-    verdict = "达标" if rate >= 500_000 and first["peak_gb"] < 4 else "未达标"
+    loads = sorted(r["loads"], key=lambda run: run["seconds"])
+    median = loads[len(loads) // 2]
+    rate = rows / median["seconds"]
+    peak = max(run["peak_gb"] for run in [*loads, again])
+    verdict = "达标" if rate >= 500_000 and peak < 4 else "未达标"
     print(f"\n== 数据导入（检查记录 {rows:,} 条，CSV {r['file_bytes'] / 2**30:.2f} GB，全量校验）")
     print(
         f"  DuckDB 裸读 read_csv（每列取 max）        {r['duckdb_read_seconds']:8.1f} 秒  {rows / r['duckdb_read_seconds']:>12,.0f} 行/秒"
@@ -469,9 +478,15 @@ def _print_import(r: dict[str, Any]) -> None:
             f"  {label:<28}{run['seconds']:8.1f} 秒  {rows / run['seconds']:>12,.0f} 行/秒"
             f"  峰值内存 {run['peak_gb']:.2f} GB  新增 {rep['inserted']:,} 未变 {rep['unchanged']:,} 隔离 {rep['quarantined']:,}"
         )
-    print(f"  目标 ≥ 500,000 行/秒、内存 < 4 GB：{verdict}")
+    times = "、".join(f"{run['seconds']:.1f}" for run in r["loads"])
+    print(
+        f"  首次导入共 {len(loads)} 次（清空后重导）：{times} 秒；中位数 {median['seconds']:.1f} 秒 = {rate:,.0f} 行/秒"
+    )
+    print(f"  目标 ≥ 500,000 行/秒（中位数）、峰值内存 < 4 GB（{peak:.2f} GB）：{verdict}")
     if r["copy_seconds"]:
-        print(f"  zhifa import / PostgreSQL COPY = {r['copy_seconds'] / first['seconds']:.2f} 倍速度")
+        print(
+            f"  zhifa import / PostgreSQL COPY = {r['copy_seconds'] / median['seconds']:.2f} 倍速度（中位数）"
+        )
     else:
         print("  （没有可用的 PostgreSQL，未测 COPY 对照）")
 
