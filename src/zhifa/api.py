@@ -113,6 +113,7 @@ def _register_routers() -> None:
     from zhifa.laws.api import router as laws_router
     from zhifa.powers.api import router as powers_router
     from zhifa.registry.api import router as registry_router
+    from zhifa.rules.api import router as rules_router
 
     api.add_router("/", accounts_router)
     api.add_router("/", core_router)
@@ -120,6 +121,7 @@ def _register_routers() -> None:
     api.add_router("/", powers_router)
     api.add_router("/", laws_router)
     api.add_router("/", exchange_router)
+    api.add_router("/", rules_router)
 
 
 _register_routers()

@@ -110,6 +110,13 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
     Role.SYSADMIN: {REGION: RAW, AGENCY: R, USER: RAW, IMPORT_RUN: R, QUARANTINE: R},
 }
 
+# Rule parameters (zhifa.rules): public reference data every business role reads; supervisors
+# (the justice bureau) and sysadmins set the configurable ones for their region subtree.
+RULE_SETTING = "rules.rulesetting"
+for _role in PERMISSIONS:
+    if _role != Role.AUDITOR:
+        PERMISSIONS[_role][RULE_SETTING] = RAW if _role in (Role.SUPERVISOR, Role.SYSADMIN) else R
+
 # Who may see personal identifiers (ID numbers, phones) unmasked.
 SEES_ENTITY_PERSONAL_IDS = frozenset({Role.OFFICER, Role.AGENCY_LEAD, Role.LEGAL_REVIEWER, Role.AGENCY_ADMIN})
 SEES_OFFICER_PERSONAL_IDS = frozenset({Role.AGENCY_ADMIN})

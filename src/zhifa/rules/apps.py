@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class RulesConfig(AppConfig):
+    name = "zhifa.rules"
+    label = "rules"
+    verbose_name = "法定规则与期限"
