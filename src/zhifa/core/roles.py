@@ -44,6 +44,11 @@ USER = "accounts.user"
 IMPORT_RUN = "exchange.importrun"
 QUARANTINE = "exchange.quarantinedrow"
 
+# Evidence files (证据): the agency's officers and leads add them (and supersede them with a
+# corrected file, never replacing bytes); the legal reviewer reads them for review; the justice
+# bureau reads them across its region. The agency admin keeps people and lists, not case files.
+EVIDENCE = "evidence.evidencefile"
+
 # The law library is public reference data: every business role reads it; it changes only by import.
 LAW_LIBRARY = ("laws.law", "laws.lawversion", "laws.article", "laws.penaltyprovision")
 _LAWS_READ = dict.fromkeys(LAW_LIBRARY, R)
@@ -64,7 +69,15 @@ _POWERS_CONFIRM = {**_POWERS_READ, "powers.power": RAW, "powers.powertransfer": 
 _LAWS_AND_POWERS_READ = {**_LAWS_READ, **_POWERS_READ}
 
 PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
-    Role.OFFICER: {REGION: R, AGENCY: R, OFFICER: R, CERTIFICATE: R, ENTITY: RAW, **_LAWS_AND_POWERS_READ},
+    Role.OFFICER: {
+        REGION: R,
+        AGENCY: R,
+        OFFICER: R,
+        CERTIFICATE: R,
+        ENTITY: RAW,
+        **_LAWS_AND_POWERS_READ,
+        EVIDENCE: RAW,
+    },
     Role.AGENCY_LEAD: {
         REGION: R,
         AGENCY: R,
@@ -72,6 +85,7 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         CERTIFICATE: R,
         ENTITY: RAW,
         **_LAWS_AND_POWERS_READ,
+        EVIDENCE: RAW,
     },
     Role.LEGAL_REVIEWER: {
         REGION: R,
@@ -80,6 +94,7 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         CERTIFICATE: R,
         ENTITY: R,
         **_LAWS_AND_POWERS_READ,
+        EVIDENCE: R,
     },
     Role.AGENCY_ADMIN: {
         REGION: R,
@@ -101,6 +116,7 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         **_POWERS_CONFIRM,
         IMPORT_RUN: RAW,
         QUARANTINE: RW,
+        EVIDENCE: R,
     },
     Role.HOTLINE_OPERATOR: {REGION: R, AGENCY: R, ENTITY: R, **_LAWS_AND_POWERS_READ},
     # 三员分立: the auditor reads the audit trail and nothing else ...
