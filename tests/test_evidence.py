@@ -253,7 +253,7 @@ def test_api_refusals_and_supersede(city, users, api_as, settings):
     bad = upload(officer, data=b"MZ\x90\x00", name="a.exe", content_type="application/x-msdownload")
     assert bad.status_code == 415 and bad.json()["code"] == "content_type_not_allowed"
     empty = upload(officer, data=b"")
-    assert empty.status_code in (422, 400)
+    assert (empty.status_code, empty.json()["code"]) == (422, "empty_file"), empty.content
     settings.EVIDENCE_MAX_BYTES = 16
     big = upload(officer)
     assert big.status_code == 413 and big.json()["code"] == "file_too_large"
