@@ -11,12 +11,12 @@ from django.db import transaction
 from zhifa.core import audit, roles
 from zhifa.core.actions import is_system, require_role_permission, require_text
 from zhifa.core.errors import ActionError, PermissionDenied
-from zhifa.rules.catalogue import _region, rule
+from zhifa.rules.catalogue import find_region, rule
 from zhifa.rules.models import RuleSetting
 
 
 def _require_region_in_scope(actor: Any, region_code: str) -> Any:
-    region = _region(region_code)
+    region = find_region(region_code, "region_code")
     if region is None:
         raise ActionError("required", "行政区划不能为空", "region_code")
     if is_system(actor):

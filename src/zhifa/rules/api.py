@@ -12,7 +12,7 @@ from zhifa.core import roles
 from zhifa.core.errors import PermissionDenied
 from zhifa.core.scope import can
 from zhifa.rules import actions
-from zhifa.rules.catalogue import RULES, Effective, _region, effective
+from zhifa.rules.catalogue import RULES, Effective, effective, find_region
 from zhifa.rules.models import RuleSetting
 
 router = Router(tags=["法定规则"])
@@ -77,7 +77,7 @@ def list_rules(request: HttpRequest, region: str | None = None, on: dt.date | No
     """Every rule with the value in force for `region` (default: the caller's region) on `on`."""
     if not can(request.user, RuleSetting, roles.VIEW):
         raise PermissionDenied("您的角色无权查看此类记录")
-    place = _region(region) if region else getattr(request.user, "scope_region", None)
+    place = find_region(region) if region else getattr(request.user, "scope_region", None)
     return [_rule_out(effective(r.code, place, on)) for r in RULES]
 
 

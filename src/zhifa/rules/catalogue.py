@@ -260,14 +260,15 @@ class Effective:
     reason: str = ""
 
 
-def _region(region: Region | str | None) -> Region | None:
+def find_region(region: Region | str | None, field: str = "region") -> Region | None:
+    """The region object for a code (404 `unknown_region` if there is none); objects pass through."""
     from zhifa.core.models import Region
 
     if region is None or isinstance(region, Region):
         return region
     found = Region.objects.filter(code=str(region).strip()).first()
     if found is None:
-        raise ActionError("unknown_region", f"没有代码为“{region}”的行政区划", "region", status=404)
+        raise ActionError("unknown_region", f"没有代码为“{region}”的行政区划", field, status=404)
     return found
 
 
@@ -282,7 +283,7 @@ def effective(code: str, region: Region | str | None = None, on: dt.date | None 
     from zhifa.rules.models import RuleSetting
 
     r = rule(code)
-    place = _region(region)
+    place = find_region(region)
     if place is None or not r.configurable:
         return Effective(r, r.default, None, None)
     day = on or dt.date.today()
