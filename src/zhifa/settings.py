@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "zhifa.powers",
     "zhifa.exchange",
     "zhifa.analytics",
+    "zhifa.disclosure",
     "zhifa.evidence",
     "zhifa.rules",
 ]

@@ -15,5 +15,6 @@ urlpatterns = [
     path("laws/", include("zhifa.laws.urls")),
     path("powers/", include("zhifa.powers.urls")),
     path("exchange/", include("zhifa.exchange.urls")),
+    path("gongshi/", include("zhifa.disclosure.urls")),
     path("api/v1/", api.urls),
 ]

@@ -137,6 +137,19 @@ for _role in PERMISSIONS:
 SEES_ENTITY_PERSONAL_IDS = frozenset({Role.OFFICER, Role.AGENCY_LEAD, Role.LEGAL_REVIEWER, Role.AGENCY_ADMIN})
 SEES_OFFICER_PERSONAL_IDS = frozenset({Role.AGENCY_ADMIN})
 
+# Published penalty decisions (执法公示, zhifa.disclosure): officers and leads publish, withdraw and
+# republish their agency's decisions; the legal reviewer and the agency admin read them; the justice
+# bureau reads its region's (it monitors late withdrawals). The public feed needs no role at all.
+DISCLOSURE = "disclosure.disclosure"
+for _role, _rights in {
+    Role.OFFICER: RAW,
+    Role.AGENCY_LEAD: RAW,
+    Role.LEGAL_REVIEWER: R,
+    Role.AGENCY_ADMIN: R,
+    Role.SUPERVISOR: R,
+}.items():
+    PERMISSIONS[_role][DISCLOSURE] = _rights
+
 
 def allowed(role: str | None, model_label: str, action: str) -> bool:
     if not role:
