@@ -32,7 +32,10 @@ demo: install
 browser-deps:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  echo "installing chromium and CJK fonts with apt-get"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk fonts-arphic-uming >/dev/null; }
+	@test -f /usr/share/fonts/truetype/arphic/uming.ttc || { \
+	  echo "installing the PDF documents' CJK TrueType font (fonts-arphic-uming) with apt-get"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-arphic-uming >/dev/null; }
 
 test: install browser-deps
 	$(MAKE) --no-print-directory test-sqlite

@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "zhifa.powers",
     "zhifa.exchange",
     "zhifa.analytics",
+    "zhifa.documents",
     "zhifa.disclosure",
     "zhifa.evidence",
     "zhifa.rules",

@@ -137,6 +137,19 @@ for _role in PERMISSIONS:
 SEES_ENTITY_PERSONAL_IDS = frozenset({Role.OFFICER, Role.AGENCY_LEAD, Role.LEGAL_REVIEWER, Role.AGENCY_ADMIN})
 SEES_OFFICER_PERSONAL_IDS = frozenset({Role.AGENCY_ADMIN})
 
+# Enforcement documents (执法文书, zhifa.documents): officers and leads draft and issue them (an
+# issued document never changes; a correction is a new document, hence add, never change); the
+# legal reviewer and the agency admin read their agency's, the justice bureau its region's.
+DOCUMENT = "documents.issueddocument"
+for _role, _rights in {
+    Role.OFFICER: frozenset({VIEW, ADD}),
+    Role.AGENCY_LEAD: frozenset({VIEW, ADD}),
+    Role.LEGAL_REVIEWER: R,
+    Role.AGENCY_ADMIN: R,
+    Role.SUPERVISOR: R,
+}.items():
+    PERMISSIONS[_role][DOCUMENT] = _rights
+
 # Published penalty decisions (执法公示, zhifa.disclosure): officers and leads publish, withdraw and
 # republish their agency's decisions; the legal reviewer and the agency admin read them; the justice
 # bureau reads its region's (it monitors late withdrawals). The public feed needs no role at all.

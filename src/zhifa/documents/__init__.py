@@ -1,0 +1,1 @@
+"""Numbered, immutable enforcement documents (执法文书) rendered as PDF and DOCX."""

@@ -1,0 +1,282 @@
+"""Rendering a document as PDF (fpdf2, CJK font embedded as a subset) and as DOCX (python-docx).
+
+Layout after GB/T 9704 (党政机关公文格式), adapted to enforcement documents: A4, margins 37 mm top,
+28 mm left, 26 mm right, 35 mm bottom; the agency name and the title centred in large type
+(二号, 22 pt); the number line centred below (三号, 16 pt); the body in 三号 with a two-character
+first-line indent; the signature block (agency name, seal text, date in Chinese numerals such as
+二〇二六年十一月二十二日) at the right; page numbers "— 1 —" at the foot.
+
+Fonts are read from the machine, never fetched: AR PL UMing CN (明体, Debian `fonts-arphic-uming`,
+installed by `make browser-deps`), else WenQuanYi Micro/Zen Hei, else Noto CJK; all TrueType
+collections except Noto. `ZHIFA_CJK_FONT` / `ZHIFA_CJK_FONT_BOLD` (and `ZHIFA_CJK_FONT_INDEX` for a
+.ttc) name another file. fpdf2 embeds only the glyphs used (tens of KB) with a ToUnicode map, so
+the text is extractable.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import logging
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from zhifa.core.errors import ActionError
+from zhifa.documents.kinds import SIGNATURE_KEYS, KindSpec, chinese_date, clean_context, spec_for
+
+_NOTO = Path("/usr/share/fonts/opentype/noto")
+_ARPHIC = Path("/usr/share/fonts/truetype/arphic")
+_WQY = Path("/usr/share/fonts/truetype/wqy")
+# (regular, bold, family wanted inside a collection), best first. TrueType outlines come first:
+# they embed as CIDFontType2 with Identity-H, which every extractor (pypdf, pdfminer.six,
+# pdftotext) reads; Noto CJK is CFF, which fpdf2 embeds with a custom encoding CMap that only
+# some extractors follow, so it is the last resort.
+FONT_CANDIDATES: tuple[tuple[Path, Path, str], ...] = (
+    (_ARPHIC / "uming.ttc", _ARPHIC / "uming.ttc", "AR PL UMing CN"),  # 明体 (宋体-like serif)
+    (_WQY / "wqy-microhei.ttc", _WQY / "wqy-microhei.ttc", "WenQuanYi Micro Hei"),
+    (_WQY / "wqy-zenhei.ttc", _WQY / "wqy-zenhei.ttc", "WenQuanYi Zen Hei"),
+    (_NOTO / "NotoSerifCJK-Regular.ttc", _NOTO / "NotoSerifCJK-Bold.ttc", "Noto Serif CJK SC"),
+    (_NOTO / "NotoSansCJK-Regular.ttc", _NOTO / "NotoSansCJK-Bold.ttc", "Noto Sans CJK SC"),
+)
+
+# DOCX names the fonts government PCs have; Word/WPS substitutes when one is missing.
+DOCX_TITLE_FONT = "方正小标宋简体"
+DOCX_BODY_FONT = "仿宋_GB2312"
+DOCX_HEADING_FONT = "黑体"
+
+PT_TITLE, PT_BODY, PT_SMALL = 22, 16, 14
+LINE_MM = 10.0  # about 22 lines to the 225 mm text block, as GB/T 9704 asks
+MARGINS_MM = {"top": 37, "left": 28, "right": 26, "bottom": 35}
+
+
+@dataclass(frozen=True)
+class FontFile:
+    path: Path
+    index: int  # the font's number inside a collection (.ttc), 0 otherwise
+
+
+def _collection_index(path: Path, family: str) -> int:
+    if path.suffix.lower() != ".ttc":
+        return 0
+    from fontTools.ttLib import TTCollection
+
+    collection = TTCollection(str(path), lazy=True)
+    try:
+        for index, font in enumerate(collection.fonts):
+            if font["name"].getBestFamilyName() == family:
+                return index
+    finally:
+        collection.close()
+    return 0
+
+
+@lru_cache(maxsize=1)
+def cjk_fonts() -> tuple[FontFile, FontFile]:
+    """(regular, bold) font files; refuses with `font_missing` when the machine has none."""
+    regular_env, bold_env = os.environ.get("ZHIFA_CJK_FONT"), os.environ.get("ZHIFA_CJK_FONT_BOLD")
+    if regular_env:
+        regular = Path(regular_env)
+        bold = Path(bold_env) if bold_env else regular
+        if regular.is_file() and bold.is_file():
+            index = int(os.environ.get("ZHIFA_CJK_FONT_INDEX", "0"))
+            return FontFile(regular, index), FontFile(bold, index)
+    for regular, bold, family in FONT_CANDIDATES:
+        if regular.is_file():
+            bold = bold if bold.is_file() else regular
+            return (
+                FontFile(regular, _collection_index(regular, family)),
+                FontFile(bold, _collection_index(bold, family)),
+            )
+    raise ActionError(
+        "font_missing",
+        "未找到中文字体，无法生成 PDF 文书：请安装 fonts-noto-cjk（make browser-deps）或设置 ZHIFA_CJK_FONT",
+        None,
+        status=500,
+    )
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What both renderers print, in order."""
+
+    title: str
+    number: str
+    agency_name: str
+    lines: list[tuple[str, str, bool]]  # (label, value, paragraph)
+    signature: list[str]
+
+
+def layout(kind: str, context: dict[str, object], number: str, *, complete: bool = True) -> Layout:
+    spec: KindSpec = spec_for(kind)
+    values = clean_context(kind, context, complete=complete)
+    lines: list[tuple[str, str, bool]] = []
+    for f in spec.fields:
+        if f.key in SIGNATURE_KEYS or f.key not in values:
+            continue
+        value = values[f.key]
+        if f.key == "fine_amount":
+            value = f"人民币{value}元"
+        lines.append((f.label, value, f.paragraph))
+    agency_name = values.get("agency_name", "")
+    signature = [agency_name]
+    if spec.seal and values.get("seal_text"):
+        signature.append(f"（{values['seal_text']}）")
+    date = values.get("document_date")
+    signature.append(chinese_date(dt.date.fromisoformat(date)) if date else "　　年　　月　　日")
+    return Layout(spec.title, number or "〔　　〕　　号", agency_name, lines, [s for s in signature if s])
+
+
+def render_pdf(kind: str, context: dict[str, object], number: str) -> bytes:
+    """The document as PDF bytes. Refuses (`missing_field`) when a required field is empty."""
+    from fpdf import FPDF
+
+    # the subsetter drops the embedded bitmap strikes (BDF) of some CJK fonts, and says so
+    logging.getLogger("fontTools.subset").setLevel(logging.ERROR)
+    content = layout(kind, context, number)
+    regular, bold = cjk_fonts()
+
+    class _Document(FPDF):
+        def footer(self) -> None:
+            self.set_y(-25)
+            self.set_font("cjk", size=PT_SMALL)
+            self.cell(0, 8, f"— {self.page_no()} —", align="C")
+
+    pdf = _Document(format="A4", unit="mm")
+    pdf.set_creator("zhifa")
+    pdf.set_title(f"{content.title} {content.number}")
+    pdf.set_creation_date(dt.datetime(2000, 1, 1, tzinfo=dt.UTC))  # reproducible bytes
+    pdf.add_font("cjk", "", str(regular.path), collection_font_number=regular.index)
+    has_bold = bold != regular
+    if has_bold:
+        pdf.add_font("cjk", "B", str(bold.path), collection_font_number=bold.index)
+
+    def title(text: str, height: float) -> None:
+        """Bold from the bold face, or (one-face fonts) drawn with a thin outline stroke, inside
+        its own graphics state so the stroke mode does not leak into the body."""
+        if has_bold:
+            pdf.set_font("cjk", "B", PT_TITLE)
+            pdf.multi_cell(pdf.epw, height, text, align="C", new_x="LMARGIN", new_y="NEXT")
+            return
+        pdf.set_font("cjk", "", PT_TITLE)
+        with pdf.local_context(text_mode="FILL_STROKE", line_width=0.3):
+            pdf.multi_cell(pdf.epw, height, text, align="C", new_x="LMARGIN", new_y="NEXT")
+
+    def body_font(size: int = PT_BODY) -> None:
+        pdf.set_font("cjk", "", size)
+
+    pdf.set_margins(MARGINS_MM["left"], MARGINS_MM["top"], MARGINS_MM["right"])
+    pdf.set_auto_page_break(True, margin=MARGINS_MM["bottom"])
+    pdf.add_page()
+    width = pdf.epw
+
+    if content.agency_name:
+        title(content.agency_name, 12)
+    title(content.title, 14)
+    body_font()
+    pdf.multi_cell(width, LINE_MM, content.number, align="C", new_x="LMARGIN", new_y="NEXT")
+    y = pdf.get_y() + 2
+    pdf.set_draw_color(200, 0, 0)  # the red separator line under the number
+    pdf.set_line_width(0.6)
+    pdf.line(pdf.l_margin, y, pdf.l_margin + width, y)
+    pdf.set_draw_color(0, 0, 0)
+    pdf.set_y(y + 4)
+
+    indent = 2 * PT_BODY * 0.3528  # two characters, in mm
+    for label, value, paragraph in content.lines:
+        body_font()
+        if paragraph:
+            pdf.multi_cell(width, LINE_MM, f"{label}：", new_x="LMARGIN", new_y="NEXT")
+            for part in value.splitlines() or [value]:
+                if part.strip():
+                    # first-line indent: start two characters in, later lines wrap to the margin
+                    pdf.set_x(pdf.l_margin + indent)
+                    pdf.write(LINE_MM, part.strip())
+                    pdf.ln(LINE_MM)
+        else:
+            pdf.multi_cell(width, LINE_MM, f"{label}：{value}", new_x="LMARGIN", new_y="NEXT")
+
+    pdf.ln(LINE_MM)
+    if pdf.get_y() + LINE_MM * len(content.signature) > pdf.h - MARGINS_MM["bottom"]:
+        pdf.add_page()
+    body_font()
+    for line in content.signature:
+        # right-aligned, four characters in from the right margin, as the 公文 signature block
+        pdf.set_x(pdf.l_margin)
+        pdf.multi_cell(width - 2 * indent, LINE_MM, line, align="R", new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
+
+
+def render_docx(kind: str, context: dict[str, object], number: str, *, complete: bool = True) -> bytes:
+    """The document as DOCX bytes, for officers to read or (drafts) edit. `complete=False` lets a
+    draft leave required fields empty."""
+    from docx import Document
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Mm, Pt
+
+    content = layout(kind, context, number, complete=complete)
+    document = Document()
+    section = document.sections[0]
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.top_margin, section.bottom_margin = Mm(MARGINS_MM["top"]), Mm(MARGINS_MM["bottom"])
+    section.left_margin, section.right_margin = Mm(MARGINS_MM["left"]), Mm(MARGINS_MM["right"])
+
+    def run(paragraph, text: str, font: str, size: int, bold: bool = False) -> None:  # type: ignore[no-untyped-def]
+        r = paragraph.add_run(text)
+        r.font.size = Pt(size)
+        r.font.bold = bold
+        r.font.name = font
+        r._element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), font)
+
+    def paragraph(
+        text: str, font: str = DOCX_BODY_FONT, size: int = PT_BODY, *, align=None, bold: bool = False
+    ):  # type: ignore[no-untyped-def]
+        p = document.add_paragraph()
+        if align is not None:
+            p.alignment = align
+        p.paragraph_format.space_after = Pt(0)
+        p.paragraph_format.line_spacing = Pt(28)
+        run(p, text, font, size, bold)
+        return p
+
+    if content.agency_name:
+        paragraph(content.agency_name, DOCX_TITLE_FONT, PT_TITLE, align=WD_ALIGN_PARAGRAPH.CENTER)
+    paragraph(content.title, DOCX_TITLE_FONT, PT_TITLE, align=WD_ALIGN_PARAGRAPH.CENTER)
+    paragraph(content.number, DOCX_BODY_FONT, PT_BODY, align=WD_ALIGN_PARAGRAPH.CENTER)
+    for label, value, is_paragraph in content.lines:
+        if is_paragraph:
+            paragraph(f"{label}：", DOCX_HEADING_FONT, PT_BODY)
+            for part in value.splitlines() or [value]:
+                if part.strip():
+                    p = paragraph(part.strip())
+                    p.paragraph_format.first_line_indent = Pt(2 * PT_BODY)
+        else:
+            paragraph(f"{label}：{value}")
+    paragraph("")
+    for line in content.signature:
+        p = paragraph(line, align=WD_ALIGN_PARAGRAPH.RIGHT)
+        p.paragraph_format.right_indent = Pt(4 * PT_BODY)
+
+    # page number "— N —" centred in the footer (a PAGE field)
+    footer = section.footer.paragraphs[0]
+    footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    run(footer, "— ", DOCX_BODY_FONT, PT_SMALL)
+    field_run = footer.add_run()
+    for tag, text in (("begin", None), (None, "PAGE"), ("end", None)):
+        if tag:
+            element = OxmlElement("w:fldChar")
+            element.set(qn("w:fldCharType"), tag)
+        else:
+            element = OxmlElement("w:instrText")
+            element.set(qn("xml:space"), "preserve")
+            element.text = text
+        field_run._element.append(element)
+    run(footer, " —", DOCX_BODY_FONT, PT_SMALL)
+
+    document.core_properties.title = f"{content.title} {content.number}".strip()
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
