@@ -108,6 +108,7 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 def _register_routers() -> None:
     from zhifa.accounts.api import router as accounts_router
+    from zhifa.cases.api import router as cases_router
     from zhifa.core.api import router as core_router
     from zhifa.disclosure.api import router as disclosure_router
     from zhifa.evidence.api import router as evidence_router
@@ -125,6 +126,7 @@ def _register_routers() -> None:
     api.add_router("/", exchange_router)
     api.add_router("/", evidence_router)
     api.add_router("/", rules_router)
+    api.add_router("/", cases_router)
     api.add_router("/", disclosure_router)
 
 

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "zhifa.disclosure",
     "zhifa.evidence",
     "zhifa.rules",
+    "zhifa.cases",
 ]
 
 MIDDLEWARE = [

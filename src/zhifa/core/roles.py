@@ -163,6 +163,20 @@ for _role, _rights in {
 }.items():
     PERMISSIONS[_role][DISCLOSURE] = _rights
 
+# Penalty cases (行政处罚案件, zhifa.cases): officers and leads file and handle their agency's cases;
+# the legal reviewer reads them and records the review (change); the agency admin reads them; the
+# justice bureau reads its region's. Parties, case officers and steps go with their case.
+CASE_MODELS = ("cases.case", "cases.party", "cases.caseofficer", "cases.casestep")
+for _role, _rights in {
+    Role.OFFICER: RAW,
+    Role.AGENCY_LEAD: RAW,
+    Role.LEGAL_REVIEWER: RW,
+    Role.AGENCY_ADMIN: R,
+    Role.SUPERVISOR: R,
+}.items():
+    for _label in CASE_MODELS:
+        PERMISSIONS[_role][_label] = _rights
+
 
 def allowed(role: str | None, model_label: str, action: str) -> bool:
     if not role:
