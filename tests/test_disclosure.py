@@ -477,3 +477,48 @@ def test_scrub_text_property(text, id_number, phone, name):
     assert id_number.upper() not in scrubbed.upper()
     assert digits not in scrubbed and written not in scrubbed
     assert name not in scrubbed
+
+
+def test_other_persons_named_in_the_texts_are_masked(city, users):
+    decision = person_decision(
+        party_kind="organisation",
+        party_name="湖州某某食品有限公司",
+        party_credit_code=make_credit_code("330502", "91"),
+        legal_representative="欧阳明华",
+        other_person_names=["赵敏"],
+        facts="法定代表人欧阳明华组织员工赵敏销售过期食品。",
+    )
+    fields = actions.do_publish_decision(
+        users[Role.OFFICER], next_ref(), city.market_city, decision
+    ).published_fields
+    assert fields["facts"] == "法定代表人欧阳某组织员工赵某销售过期食品。"
+    assert "legal_representative" not in fields and "other_person_names" not in fields
+    minor = person_decision(
+        party_name="李小明", party_is_minor=True, other_person_names=["王芳"], facts="李小明与王芳争执。"
+    )
+    fields = actions.do_publish_decision(
+        users[Role.OFFICER], next_ref(), city.market_city, minor
+    ).published_fields
+    assert fields["facts"] == "当事人与王某争执。"
+
+
+def test_withdrawal_notices_are_public_and_scrubbed(city, users):
+    officer = users[Role.OFFICER]
+    adult, child = next_ref(), next_ref()
+    first = actions.do_publish_decision(officer, adult, city.market_city, person_decision())
+    actions.do_publish_decision(
+        officer, child, city.market_city, person_decision(party_name="李小明", party_is_minor=True)
+    )
+    actions.do_withdraw_disclosure(officer, adult, "复议撤销，当事人手机13812345678已通知", 3)
+    actions.do_withdraw_disclosure(officer, child, "李小明的监护人申请复议，决定撤销", 3)
+    client = Client()
+    notices = client.get("/api/v1/disclosures/withdrawals")
+    body = notices.content.decode()
+    assert notices.status_code == 200 and notices.json()["count"] == 2
+    assert "13812345678" not in body and "李小明" not in body and "监护人" not in body
+    by_id = {n["id"]: n for n in notices.json()["items"]}
+    assert by_id[first.pk]["reason"] == "复议撤销，当事人手机****已通知"
+    assert by_id[first.pk]["statement"] == actions.WITHDRAWAL_STATEMENT
+    page = client.get("/gongshi/withdrawn/").content.decode()
+    assert "撤回公示说明" in page and "复议撤销" in page and "李小明" not in page
+    assert client.get("/api/v1/disclosures").json()["count"] == 0

@@ -75,24 +75,29 @@ def public_fields(decision: dict[str, Any], agency: Agency) -> dict[str, Any]:
     name = _text(decision.get("party_name"), 200)
     is_minor = kind == "person" and bool(decision.get("party_is_minor"))
     fields: dict[str, Any] = {"party_kind": kind}
+    # Other natural persons named in the texts (legal representative, witnesses): input only,
+    # never published, their full names masked wherever they occur.
+    others = [_text(decision.get("legal_representative"), 100)]
+    extra = decision.get("other_person_names") or []
+    others += [_text(n, 100) for n in ([extra] if isinstance(extra, str) else extra)]
+    others = [n for n in others if n]
+    party_names: list[str] = []  # the party's own names, replaced by `replacement` (masked name if None)
+    replacement: str | None = None
     if kind == "organisation":
-        names: list[str] = []
-        replacement = None
-        fields["party_name"] = scrub_text(name)
+        fields["party_name"] = scrub_text(name, others)
         credit_code = _text(decision.get("party_credit_code"), 18).upper()
         if credit_code:
             fields["party_credit_code"] = credit_code
     elif is_minor:
-        names = [name, mask_person_name(name)] if name else []
+        party_names = [name, mask_person_name(name)] if name else []
         replacement = MINOR_PARTY
         fields["party_name"] = PARTY_WITHHELD
     else:
-        names = [name] if name else []
-        replacement = None
+        party_names = [name] if name else []
         fields["party_name"] = mask_person_name(name)
 
     def clean(value: Any, limit: int = TEXT_LIMIT) -> str:
-        return scrub_text(_text(value, limit), names, replacement)
+        return scrub_text(scrub_text(_text(value, limit), party_names, replacement), others)
 
     fields["facts"] = clean(decision.get("facts"))
     fields["legal_basis"] = clean(decision.get("legal_basis"))
@@ -278,3 +283,29 @@ def overdue_withdrawals(now: dt.datetime | None = None) -> QuerySet[Disclosure]:
         .select_related("agency")
         .order_by("withdraw_due_at")
     )
+
+
+WITHDRAWAL_STATEMENT = "该行政处罚决定已被依法变更、撤销、确认违法或者确认无效，原公示信息已撤回。"
+
+
+def withdrawn() -> QuerySet[Disclosure]:
+    """Withdrawn versions, for the public withdrawal notices (Art. 48 para. 2: 撤回并公开说明理由)."""
+    return Disclosure.objects.filter(status=DisclosureStatus.WITHDRAWN).select_related("agency")
+
+
+def withdrawal_notice(disclosure: Disclosure) -> dict[str, Any]:
+    """What the public learns about a withdrawal: which decision, which agency, when, and why —
+    the reason scrubbed; for a minor's decision not even the reason (it may name the child)."""
+    fields = disclosure.published_fields
+    minor = fields.get("party_name") == PARTY_WITHHELD and fields.get("party_kind") == "person"
+    return {
+        "id": disclosure.pk,
+        "version": disclosure.version,
+        "decision_number": disclosure.decision_number,
+        "agency_code": fields.get("agency_code", ""),
+        "agency_name": fields.get("agency_name", ""),
+        "withdrawn_at": disclosure.withdrawn_at,
+        "superseded": disclosure.superseded_by_id is not None,
+        "statement": WITHDRAWAL_STATEMENT,
+        "reason": "" if minor else scrub_text(disclosure.withdraw_reason),
+    }

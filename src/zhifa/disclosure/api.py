@@ -10,7 +10,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 
 from zhifa.core.errors import NotFound
 from zhifa.core.models import Region
-from zhifa.disclosure.actions import published
+from zhifa.disclosure.actions import published, withdrawal_notice, withdrawn
 from zhifa.disclosure.models import Disclosure
 
 router = Router(tags=["执法公示"])
@@ -79,6 +79,46 @@ def filter_feed(
 @paginate(LimitOffsetPagination)
 def list_disclosures(request: HttpRequest, filters: Query[DisclosureFilter]):
     return filters.apply(published())
+
+
+class WithdrawalOut(Schema):
+    id: int
+    version: int
+    decision_number: str
+    agency_code: str
+    agency_name: str
+    withdrawn_at: dt.datetime | None
+    superseded: bool
+    statement: str
+    reason: str
+
+    @staticmethod
+    def resolve_agency_code(obj: Disclosure) -> str:
+        return withdrawal_notice(obj)["agency_code"]
+
+    @staticmethod
+    def resolve_agency_name(obj: Disclosure) -> str:
+        return withdrawal_notice(obj)["agency_name"]
+
+    @staticmethod
+    def resolve_superseded(obj: Disclosure) -> bool:
+        return withdrawal_notice(obj)["superseded"]
+
+    @staticmethod
+    def resolve_statement(obj: Disclosure) -> str:
+        return withdrawal_notice(obj)["statement"]
+
+    @staticmethod
+    def resolve_reason(obj: Disclosure) -> str:
+        return withdrawal_notice(obj)["reason"]
+
+
+@router.get(
+    "/disclosures/withdrawals", response=list[WithdrawalOut], auth=None, summary="撤回公示的说明（公开）"
+)
+@paginate(LimitOffsetPagination)
+def list_withdrawals(request: HttpRequest, filters: Query[DisclosureFilter]):
+    return filters.apply(withdrawn()).order_by("-withdrawn_at", "-pk")
 
 
 @router.get("/disclosures/{int:disclosure_id}", response=DisclosureOut, auth=None, summary="公示详情（公开）")

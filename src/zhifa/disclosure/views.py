@@ -6,7 +6,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from zhifa.core.web import paginate, render_list
-from zhifa.disclosure.actions import published
+from zhifa.disclosure.actions import published, withdrawal_notice, withdrawn
 from zhifa.disclosure.api import filter_feed
 from zhifa.disclosure.forms import PublicFilterForm
 
@@ -31,4 +31,16 @@ def public_detail(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     return render(
         request, "disclosure/public_detail.html", {"item": disclosure, "f": disclosure.published_fields}
+    )
+
+
+def public_withdrawals(request: HttpRequest) -> HttpResponse:
+    """撤回公示说明 (Art. 48 para. 2): which decisions were taken off, when and why."""
+    page = paginate(request, withdrawn().order_by("-withdrawn_at", "-pk"), PENALTY_PAGE_SIZE)
+    notices = [withdrawal_notice(d) for d in page]
+    return render_list(
+        request,
+        "disclosure/public_withdrawals.html",
+        "disclosure/_public_withdrawals.html",
+        {"page": page, "notices": notices},
     )
