@@ -10,6 +10,7 @@ from tests.powers_support import food_law_fixture  # noqa: F401
 from tests.test_cases_procedure import Desk
 from zhifa.core.models import AuditEntry
 from zhifa.core.roles import Role
+from zhifa.documents.models import IssuedDocument
 
 
 @pytest.fixture
@@ -78,6 +79,15 @@ def test_general_procedure_from_filing_to_archive(desk):
         "cases.archive",
     ]
     assert len(detail["steps"]) == 15
+    # the prior notice and the decision were issued as numbered documents with the case number
+    numbers = {s["code"]: s["data"].get("document_number") for s in detail["steps"]}
+    assert "告" in numbers["serve_notice"] and "罚" in numbers["decide"]
+    issued = IssuedDocument.objects.filter(case_ref=detail["number"]).order_by("id")
+    assert [d.kind for d in issued] == ["prior_notice", "penalty_decision"]
+    decision_doc = issued[1]
+    assert decision_doc.context["fine_amount"] == "60000"
+    assert decision_doc.context["party_address"] == "湖州市吴兴区凤凰路1号"
+    assert "第一百二十二条" in decision_doc.context["legal_basis"]
     assert AuditEntry.objects.filter(object_type="cases.casestep").count() == 15
     assert desk.supervisor.get("/cases/overdue").json() == []
 
@@ -114,3 +124,11 @@ def test_procedure_table_and_body_validation(desk):
     assert response.json()["code"] == "invalid_date"
     response = desk.officer.post(f"/cases/{case_id}/transitions/investigate", {"on": "2026-08-01"})
     assert response.json()["code"] == "invalid_date_order"
+
+
+def test_decision_needs_the_party_address_and_evidence(desk):
+    parties = [{"kind": "organisation", "name": "某商行"}]
+    case_id = desk.to_notified(parties=parties)
+    payload = desk.refused(case_id, "decide", "decision_incomplete", **desk.decision(evidence=""))
+    assert payload["field"] == "evidence"
+    assert "某商行的地址" in payload["message"]

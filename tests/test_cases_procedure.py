@@ -56,6 +56,7 @@ class Desk:
                     "kind": "organisation",
                     "name": "湖州某某食品有限公司",
                     "credit_code": make_credit_code("330502", "91"),
+                    "address": "湖州市吴兴区凤凰路1号",
                 }
             ],
             "violation_started_on": "2026-07-01",
@@ -108,6 +109,7 @@ class Desk:
             "penalty_kinds": ["fine"],
             "fine_amount": "60000",
             "base_amount": "5000",
+            "evidence": "现场检查笔录、询问笔录、销售台账",
             "benchmark_tier_id": self.tiers[("lenient", "fixed")],
             "performance": "自收到本决定书之日起十五日内缴至指定银行",
             "remedies": "可在六十日内申请行政复议，或在六个月内提起行政诉讼",

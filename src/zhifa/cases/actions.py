@@ -249,7 +249,7 @@ def _penalty_kinds(kinds: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(result))
 
 
-def _check_contents(case: Case, parties: Sequence[Party]) -> None:
+def _check_contents(case: Case, parties: Sequence[Party], evidence: str = "") -> None:
     """Art. 59: party, facts and evidence, kind and basis, how and when to perform, remedies."""
     missing = []
     if not parties:
@@ -265,6 +265,12 @@ def _check_contents(case: Case, parties: Sequence[Party]) -> None:
             missing.append(("fine_amount", "罚款金额"))
         if not case.performance.strip():
             missing.append(("performance", "履行方式和期限"))
+        if case.procedure == Procedure.GENERAL:
+            if not evidence.strip():
+                missing.append(("evidence", "证据"))
+            for index, party in enumerate(parties):
+                if not party.address.strip():
+                    missing.append((f"parties.{index}.address", f"当事人{party.name}的地址"))
     if not case.remedies.strip():
         missing.append(("remedies", "申请行政复议、提起行政诉讼的途径和期限"))
     if missing:
@@ -582,7 +588,8 @@ def _decide(actor: Any, case: Case, body: dict[str, Any], day: dt.date) -> dict[
     case.decided_on = day
     guards.check_power(case.power, case.agency, day, case.violation_ended_on)
     guards.check_officers(_officer_list(case), case.agency, case.power.domain_id, day, _region(case))
-    _check_contents(case, list(case.parties.all()))
+    evidence = (body.get("evidence") or "").strip()
+    _check_contents(case, list(case.parties.all()), evidence)
     if kind == DecisionKind.PENALTY:
         _notice_step(case)
         if len(steps(case, "receive_statement")) > len(steps(case, "answer_statement")):
@@ -622,6 +629,7 @@ def _decide(actor: Any, case: Case, body: dict[str, Any], day: dt.date) -> dict[
         _check_discretion(case, body)
     return {
         "decision_kind": kind,
+        "evidence": evidence,
         "penalty_kinds": case.penalty_kinds,
         "fine_amount": str(case.fine_amount) if case.fine_amount is not None else None,
         "flagged_for_supervision": case.flagged_for_supervision,
@@ -706,6 +714,86 @@ def _archive(actor: Any, case: Case, body: dict[str, Any], day: dt.date) -> dict
     return {}
 
 
+# --- documents (zhifa.documents): the prior notice and the decision are issued by the transition
+
+
+def _party_context(case: Case) -> dict[str, str]:
+    parties = list(case.parties.all())
+    return {
+        "party_name": "、".join(p.name for p in parties),
+        "party_address": "；".join(p.address for p in parties if p.address) or "—",
+        "party_id_code": "；".join(
+            p.credit_code or p.id_number for p in parties if p.credit_code or p.id_number
+        )
+        or "—",
+    }
+
+
+def _kinds_text(kinds: Sequence[str]) -> str:
+    return "、".join(str(PenaltyKind(k).label) for k in kinds)
+
+
+def _issue(actor: Any, case: Case, kind: str, context: dict[str, Any]) -> str:
+    from zhifa.documents.actions import do_issue_document
+
+    document = do_issue_document(actor, case.agency, kind, case.number, {**_party_context(case), **context})
+    return document.number
+
+
+def issue_documents(actor: Any, case: Case, name: str, day: dt.date, data: dict[str, Any]) -> None:
+    """Issue the document a transition produces; its number goes into the step's data."""
+    basis = case.decision_basis or _basis_text(case.power)
+    if name == "serve_notice" and not data.get("waived"):
+        proposed = _kinds_text(data.get("proposed_kinds") or []) or "待定"
+        fine = data.get("proposed_fine")
+        data["document_number"] = _issue(
+            actor,
+            case,
+            "prior_notice",
+            {
+                "facts": case.facts,
+                "legal_basis": basis,
+                "proposed_penalty": proposed + (f"，罚款{fine}元" if fine else ""),
+                "fine_amount": fine or "",
+                "rights": "你（单位）有权在收到本告知书之日起五日内进行陈述、申辩"
+                + ("，并有权要求举行听证" if data.get("hearing_offered") else "")
+                + "；逾期视为放弃上述权利（《行政处罚法》第四十四条、第四十五条、第六十三条）。",
+                "document_date": day.isoformat(),
+            },
+        )
+        if data.get("hearing_offered"):
+            data["hearing_document_number"] = _issue(
+                actor,
+                case,
+                "hearing_notice_of_right",
+                {
+                    "proposed_penalty": proposed,
+                    "fine_amount": fine or "",
+                    "legal_basis": basis,
+                    "hearing_right": f"如要求听证，应在{data['hearing_request_deadline']}前提出（《行政处罚法》第六十四条）。",
+                    "document_date": day.isoformat(),
+                },
+            )
+    elif name == "decide" and case.decision_kind == DecisionKind.PENALTY:
+        data["document_number"] = _issue(
+            actor,
+            case,
+            "penalty_decision",
+            {
+                "facts": case.facts,
+                "evidence": data.get("evidence") or "—",
+                "penalty_kinds": _kinds_text(case.penalty_kinds),
+                "fine_amount": str(case.fine_amount) if case.fine_amount is not None else "",
+                "legal_basis": basis,
+                "performance_method": case.performance,
+                "performance_deadline": "自收到本决定书之日起十五日内（《行政处罚法》第六十七条）",
+                "remedies": case.remedies,
+                "document_date": day.isoformat(),
+                "seal_text": f"{case.agency.name}（印章）",
+            },
+        )
+
+
 HANDLERS: dict[str, Handler] = {
     "investigate": _investigate,
     "submit_review": _submit_review,
@@ -765,6 +853,7 @@ def do_transition(actor: Any, case_id: int, name: str, body: dict[str, Any] | No
             raise ActionError("invalid_date_order", f"日期不能早于上一环节（{last:%Y-%m-%d}）", "on")
         before = _snapshot(case)
         data = HANDLERS[name](actor, case, body, day)
+        issue_documents(actor, case, name, day, data)
         if transition.target is not None:
             case.state = transition.target
         case.save()

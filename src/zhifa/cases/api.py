@@ -194,6 +194,7 @@ class DecisionIn(StepIn):
     benchmark_tier_id: int | None = None
     reason: str = Field("", description="超出裁量阶次或对首违不罚情形仍予处罚的书面理由")
     decision_basis: str = ""
+    evidence: str = Field("", description="认定事实的证据（第五十九条）")
     performance: str = ""
     remedies: str = ""
     first_violation: bool = False
