@@ -104,6 +104,8 @@ def test_scrub_removes_id_numbers_and_bank_cards(secret):
         "13812345678",
         "138 1234 5678",
         "138-1234-5678",
+        "138.1234.5678",
+        "１３８１２３４５６７８",
         "1381234 5678",
         "+86 13812345678",
         "+86-138-1234-5678",
@@ -143,6 +145,10 @@ def test_scrub_replaces_full_names_and_keeps_ordinary_numbers():
         scrubbed
         == "张某、欧阳某于2026年3月5日销售过期食品，货值金额1200元，依据第一百二十四条，湖市监罚〔2026〕12号。"
     )
+
+
+def test_scrub_catches_names_written_with_spaces():
+    assert scrub_text("张 伟与张　伟、欧阳 娜娜", ["张伟", "欧阳娜娜"]) == "张某与张某、欧阳某"
 
 
 # --- the default-deny whitelist --------------------------------------------------------------
@@ -388,6 +394,7 @@ def phones(draw) -> tuple[str, str]:
                 f"+86-{a}-{b}-{c}",
                 f"(+86){a} {b} {c}",
                 f"86{digits}",
+                f"{a}.{b}.{c}",
             ]
         )
     )

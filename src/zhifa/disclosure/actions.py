@@ -10,7 +10,7 @@ import datetime as dt
 import decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Max, Q, QuerySet
 from django.utils import timezone
 
@@ -161,11 +161,15 @@ def do_publish_decision(actor: Any, case_ref: str, agency: Agency, decision: dic
     ref = _case_ref(case_ref)
     _check_agency(actor, agency)
     fields = public_fields(decision, agency)
-    with transaction.atomic():
-        if Disclosure.objects.filter(case_ref=ref).exists():
-            raise Conflict("already_published", "该案件的处罚决定已公示；决定变更后请重新公示", "case_ref")
-        disclosure = _create(agency, ref, 1, fields)
-        audit.record_change(actor, "disclosure.publish", disclosure, None)
+    duplicate = Conflict("already_published", "该案件的处罚决定已公示；决定变更后请重新公示", "case_ref")
+    try:
+        with transaction.atomic():
+            if Disclosure.objects.filter(case_ref=ref).exists():
+                raise duplicate
+            disclosure = _create(agency, ref, 1, fields)
+            audit.record_change(actor, "disclosure.publish", disclosure, None)
+    except IntegrityError as exc:  # a concurrent publication of the same case won the race
+        raise duplicate from exc
     return disclosure
 
 

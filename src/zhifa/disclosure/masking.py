@@ -46,7 +46,7 @@ def mask_person_name(name: str) -> str:
     return text[0] + "某"
 
 
-_SEP = r"[ \t\u3000\-－—]"
+_SEP = r"[ \t\u3000.\-－—]"
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+")
 # The label stays, what follows it up to the next punctuation goes (colons after the label too).
 _ADDRESS = re.compile(
@@ -74,10 +74,12 @@ def _mask_digit_groups(match: re.Match[str]) -> str:
 
 
 def _replace_name(text: str, name: str, replacement: str) -> str:
+    """Every occurrence of the name, also with spaces between its characters (张 伟)."""
+    pattern = re.compile(r"[ \t\u3000]*".join(re.escape(ch) for ch in name))
     for _ in range(10):  # a replacement can, in theory, complete a new occurrence
-        if name not in text:
+        text, count = pattern.subn(replacement, text)
+        if not count:
             break
-        text = text.replace(name, replacement)
     return text
 
 
