@@ -78,17 +78,24 @@ def test_general_procedure_from_filing_to_archive(desk):
         "cases.close",
         "cases.archive",
     ]
-    assert len(detail["steps"]) == 15
+    assert len(detail["steps"]) == 16  # the filing approval and the 15 transitions
     # the prior notice and the decision were issued as numbered documents with the case number
     numbers = {s["code"]: s["data"].get("document_number") for s in detail["steps"]}
     assert "告" in numbers["serve_notice"] and "罚" in numbers["decide"]
     issued = IssuedDocument.objects.filter(case_ref=detail["number"]).order_by("id")
-    assert [d.kind for d in issued] == ["prior_notice", "penalty_decision"]
-    decision_doc = issued[1]
+    assert [d.kind for d in issued] == [
+        "filing_approval",
+        "prior_notice",
+        "penalty_decision",
+        "service_receipt",
+        "closing_report",
+    ]
+    decision_doc = issued[2]
+    assert decision_doc.number in issued[3].context["served_document"]
     assert decision_doc.context["fine_amount"] == "60000"
     assert decision_doc.context["party_address"] == "湖州市吴兴区凤凰路1号"
     assert "第一百二十二条" in decision_doc.context["legal_basis"]
-    assert AuditEntry.objects.filter(object_type="cases.casestep").count() == 15
+    assert AuditEntry.objects.filter(object_type="cases.casestep").count() == 16
     assert desk.supervisor.get("/cases/overdue").json() == []
 
 

@@ -12,6 +12,7 @@ from tests.conftest import ApiClient, _officer, make_credit_code, make_id_number
 from tests.powers_support import STANDARD_TIERS, add_penalty_power, food_law_fixture  # noqa: F401
 from zhifa.cases.models import Case
 from zhifa.core.roles import Role
+from zhifa.documents.models import IssuedDocument
 from zhifa.powers import actions as power_actions
 from zhifa.registry import actions as registry_actions
 from zhifa.registry.models import Officer
@@ -116,6 +117,10 @@ class Desk:
         }
         body.update(overrides)
         return body
+
+
+def detail_number(desk: Desk, case_id: int) -> str:
+    return desk.officer.get(f"/cases/{case_id}").json()["number"]
 
 
 @pytest.fixture
@@ -299,10 +304,26 @@ def test_hearing_notice_period_and_chair(desk):
     case_id = desk.to_notified(notice=notice)
     desk.step(case_id, "request_hearing", on="2026-09-22")
     refused = desk.refused(
-        case_id, "notify_hearing", "hearing_notice_too_late", on="2026-09-23", hearing_on="2026-09-28"
+        case_id,
+        "notify_hearing",
+        "hearing_notice_too_late",
+        on="2026-09-23",
+        hearing_on="2026-09-28",
+        chair_officer_id=desk.o3.pk,
     )
     assert "七日前" in refused["message"]
-    desk.step(case_id, "notify_hearing", on="2026-09-23", hearing_on="2026-10-12", place="第一听证室")
+    desk.step(
+        case_id,
+        "notify_hearing",
+        on="2026-09-23",
+        hearing_on="2026-10-12",
+        place="第一听证室",
+        chair_officer_id=desk.o3.pk,
+    )
+    kinds = IssuedDocument.objects.filter(case_ref=detail_number(desk, case_id)).values_list(
+        "kind", flat=True
+    )
+    assert {"hearing_notice_of_right", "hearing_notice"} <= set(kinds)
     payload = desk.refused(
         case_id, "hold_hearing", "hearing_chair_conflict", on="2026-10-12", chair_officer_id=desk.o1.pk
     )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -103,7 +103,7 @@ class CaseInput:
     decision_basis: str = ""
     performance: str = ""
     remedies: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
+    source: str = ""
 
 
 def _clean_party(index: int, data: PartyInput) -> Party:
@@ -221,6 +221,32 @@ def do_file_case(actor: Any, data: CaseInput) -> Case:
             audit.Change("cases.case_file", "cases.case", str(case.pk), None, _snapshot(case), actor=actor)
         ]
         audit.record_many(changes)
+        if procedure == Procedure.GENERAL:
+            number = _issue(
+                actor,
+                case,
+                "filing_approval",
+                {
+                    "case_source": data.source or "监督检查发现",
+                    "case_summary": case.facts or power.conduct or power.name,
+                    "legal_basis": _basis_text(power),
+                    "handling_officers": "、".join(o.name for o in officers),
+                    "handler_opinion": "涉嫌违法，符合立案条件，建议立案调查（《行政处罚法》第五十四条）",
+                    "document_date": filed_on.isoformat(),
+                },
+            )
+            step = CaseStep.objects.create(
+                case=case,
+                code="file",
+                done_on=filed_on,
+                by=_actor_name(actor),
+                data={"document_number": number},
+            )
+            audit.record(
+                audit.Change(
+                    "cases.step_add", "cases.casestep", str(step.pk), None, audit.snapshot(step), actor=actor
+                )
+            )
     return case
 
 
@@ -440,16 +466,17 @@ def _notify_hearing(actor: Any, case: Case, body: dict[str, Any], day: dt.date) 
             f"依据{LAW}第六十四条第二项，应在举行听证的七日前通知当事人，最早可于{earliest:%Y-%m-%d}举行",
             "hearing_on",
         )
-    return {"hearing_on": hearing_on.isoformat(), "place": (body.get("place") or "").strip()}
+    chair = _hearing_chair(case, body.get("chair_officer_id"))
+    return {
+        "hearing_on": hearing_on.isoformat(),
+        "place": (body.get("place") or "").strip() or "本机关听证室",
+        "chair_officer_id": chair.pk,
+        "chair": chair.name,
+    }
 
 
-def _hold_hearing(actor: Any, case: Case, body: dict[str, Any], day: dt.date) -> dict[str, Any]:
-    notice = last_step(case, "notify_hearing")
-    if notice is None:
-        raise ActionError("hearing_not_notified", f"依据{LAW}第六十四条第二项，听证前须通知当事人", None)
-    if day < dt.date.fromisoformat(notice.data["hearing_on"]):
-        raise ActionError("hearing_not_due", "听证日期未到", "on")
-    chair = Officer.objects.filter(pk=body.get("chair_officer_id")).first()
+def _hearing_chair(case: Case, officer_id: Any) -> Officer:
+    chair = Officer.objects.filter(pk=officer_id).first() if officer_id else None
     if chair is None or chair.agency_id != case.agency_id:
         raise ActionError("unknown_officer", "听证主持人须为本机关人员", "chair_officer_id")
     if case.officers.filter(officer=chair).exists():
@@ -458,6 +485,16 @@ def _hold_hearing(actor: Any, case: Case, body: dict[str, Any], day: dt.date) ->
             f"依据{LAW}第六十四条第四项，听证由行政机关指定的非本案调查人员主持",
             "chair_officer_id",
         )
+    return chair
+
+
+def _hold_hearing(actor: Any, case: Case, body: dict[str, Any], day: dt.date) -> dict[str, Any]:
+    notice = last_step(case, "notify_hearing")
+    if notice is None:
+        raise ActionError("hearing_not_notified", f"依据{LAW}第六十四条第二项，听证前须通知当事人", None)
+    if day < dt.date.fromisoformat(notice.data["hearing_on"]):
+        raise ActionError("hearing_not_due", "听证日期未到", "on")
+    chair = _hearing_chair(case, body.get("chair_officer_id") or notice.data.get("chair_officer_id"))
     case.major = True  # Art. 58 para. 1 item 2: after a hearing the decision needs legal review
     return {"chair_officer_id": chair.pk, "chair": chair.name, "record": (body.get("record") or "").strip()}
 
@@ -729,6 +766,15 @@ def _party_context(case: Case) -> dict[str, str]:
     }
 
 
+SERVICE_METHODS = {
+    "direct": "直接送达",
+    "mail": "邮寄送达",
+    "electronic": "电子送达",
+    "lodged": "留置送达",
+    "public": "公告送达",
+}
+
+
 def _kinds_text(kinds: Sequence[str]) -> str:
     return "、".join(str(PenaltyKind(k).label) for k in kinds)
 
@@ -774,6 +820,51 @@ def issue_documents(actor: Any, case: Case, name: str, day: dt.date, data: dict[
                     "document_date": day.isoformat(),
                 },
             )
+    elif name == "notify_hearing":
+        data["document_number"] = _issue(
+            actor,
+            case,
+            "hearing_notice",
+            {
+                "hearing_time": data["hearing_on"],
+                "hearing_place": data["place"],
+                "hearing_chair": data["chair"],
+                "document_date": day.isoformat(),
+            },
+        )
+    elif name == "serve" and (decision := last_step(case, "decide")) and decision.data.get("document_number"):
+        parties = _party_context(case)
+        data["document_number"] = _issue(
+            actor,
+            case,
+            "service_receipt",
+            {
+                "served_document": f"行政处罚决定书 {decision.data['document_number']}",
+                "recipient": parties["party_name"],
+                "service_place": parties["party_address"],
+                "service_method": SERVICE_METHODS.get(data["method"], data["method"]),
+                "service_time": day.isoformat(),
+                "server": _actor_name(actor),
+                "document_date": day.isoformat(),
+            },
+        )
+    elif name == "close" and case.procedure == Procedure.GENERAL:
+        paid = f"已于{case.paid_on:%Y-%m-%d}缴纳{yuan(case.paid_amount)}元" if case.paid_on else ""
+        enforced = "已申请人民法院强制执行" if steps(case, "apply_enforcement") else ""
+        data["document_number"] = _issue(
+            actor,
+            case,
+            "closing_report",
+            {
+                "case_summary": case.facts,
+                "penalty_result": f"{DecisionKind(case.decision_kind).label}"
+                + (f"：{_kinds_text(case.penalty_kinds)}" if case.penalty_kinds else ""),
+                "fine_amount": str(case.fine_amount) if case.fine_amount is not None else "",
+                "execution": paid or enforced or "无需执行",
+                "closing_opinion": data.get("summary") or "案件办理完毕，建议结案",
+                "document_date": day.isoformat(),
+            },
+        )
     elif name == "decide" and case.decision_kind == DecisionKind.PENALTY:
         data["document_number"] = _issue(
             actor,

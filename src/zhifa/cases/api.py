@@ -54,6 +54,7 @@ class CaseIn(Schema):
     decision_basis: str = ""
     performance: str = ""
     remedies: str = ""
+    source: str = Field("", description="案件来源，如 监督检查发现、投诉举报、移送")
 
 
 class CaseOut(Schema):
@@ -164,10 +165,11 @@ class TextIn(StepIn):
 class HearingNoticeIn(StepIn):
     hearing_on: dt.date
     place: str = ""
+    chair_officer_id: int
 
 
 class HearingIn(StepIn):
-    chair_officer_id: int
+    chair_officer_id: int | None = Field(None, description="默认为听证通知书指定的主持人")
     record: str = ""
 
 
