@@ -535,3 +535,16 @@ def test_payment_surcharge_and_enforcement(desk):
     )
     desk.step(case_id, "apply_enforcement", on="2026-11-20", court="湖州市吴兴区人民法院")
     assert desk.step(case_id, "close", on="2026-11-21")["state"] == "closed"
+
+
+def test_sweep_moves_open_cases_of_a_transferred_power(desk, city):
+    from zhifa.cases.actions import do_follow_transfers
+
+    open_id = desk.file()["id"]
+    power_actions.do_transfer_powers(
+        None, [desk.power.code], city.market_wuxing.code, "职能调整", D(2026, 10, 1)
+    )
+    assert do_follow_transfers(None, D(2026, 9, 30)) == 0  # not yet effective
+    assert do_follow_transfers(None, D(2026, 10, 1)) == 1
+    assert Case.objects.get(pk=open_id).agency_id == city.market_wuxing.pk
+    assert do_follow_transfers(None, D(2026, 10, 2)) == 0  # idempotent
