@@ -16,5 +16,6 @@ urlpatterns = [
     path("powers/", include("zhifa.powers.urls")),
     path("exchange/", include("zhifa.exchange.urls")),
     path("gongshi/", include("zhifa.disclosure.urls")),
+    path("cases/", include("zhifa.cases.urls")),
     path("api/v1/", api.urls),
 ]
