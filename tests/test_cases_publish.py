@@ -219,3 +219,18 @@ def test_command_publishes_all_cases(desk, analytics_dir):
     out = StringIO()
     call_command("publish_cases", stdout=out)
     assert "未变 1" in out.getvalue()
+
+
+def test_the_actions_publish_each_change_once_committed(
+    desk, analytics_dir, django_capture_on_commit_callbacks
+):
+    """Filing and every transition queue a publication for after their commit (the actions
+    call `publish_case_on_commit`), so the store follows the case without a manual publish."""
+    party = registered_party(desk)
+    with django_capture_on_commit_callbacks(execute=True):
+        case_id = decided_case(desk, party)
+    stored = rows("case")[str(case_id)]
+    assert stored["status"] not in (None, "")
+    assert str(case_id) in rows("decision") or any(
+        r.get("case_source_id") == str(case_id) for r in rows("decision").values()
+    )

@@ -17,6 +17,7 @@ from django.db import transaction
 from zhifa.cases import guards
 from zhifa.cases.models import Case, CaseOfficer, CaseStep, DecisionKind, OfficerRole, Party, PartyKind
 from zhifa.cases.procedure import BY_NAME, OPEN_STATES, Procedure, State, Transition
+from zhifa.cases.publish import publish_case_on_commit
 from zhifa.core import audit, roles
 from zhifa.core.actions import (
     get_for_change,
@@ -221,6 +222,7 @@ def do_file_case(actor: Any, data: CaseInput) -> Case:
             audit.Change("cases.case_file", "cases.case", str(case.pk), None, _snapshot(case), actor=actor)
         ]
         audit.record_many(changes)
+        publish_case_on_commit(case)  # the platform's own cases reach the store like any source's
         if procedure == Procedure.GENERAL:
             number = _issue(
                 actor,
@@ -339,7 +341,9 @@ def do_follow_transfers(actor: Any, day: dt.date | None = None) -> int:
             state__in=OPEN_STATES, power__transfers__isnull=False
         )
         for case in candidates.distinct():
-            moved += follow_transfer(case, day)
+            if follow_transfer(case, day):
+                moved += 1
+                publish_case_on_commit(case)
     return moved
 
 
@@ -948,6 +952,7 @@ def do_transition(actor: Any, case_id: int, name: str, body: dict[str, Any] | No
         if transition.target is not None:
             case.state = transition.target
         case.save()
+        publish_case_on_commit(case)  # the store's copy follows once this transaction commits
         step = CaseStep.objects.create(case=case, code=name, done_on=day, by=_actor_name(actor), data=data)
         audit.record_many(
             [
