@@ -674,6 +674,9 @@ def _decide(actor: Any, case: Case, body: dict[str, Any], day: dt.date) -> dict[
         "penalty_kinds": case.penalty_kinds,
         "fine_amount": str(case.fine_amount) if case.fine_amount is not None else None,
         "flagged_for_supervision": case.flagged_for_supervision,
+        # Art. 48: decisions with social impact are disclosed; the deciding lead may say no
+        # (e.g. a minor's case) — the disclosure itself masks whatever it publishes.
+        "disclose": kind == DecisionKind.PENALTY and body.get("disclose", True) is not False,
     }
 
 
@@ -685,7 +688,48 @@ def _serve(actor: Any, case: Case, body: dict[str, Any], day: dt.date) -> dict[s
     return {
         "method": method,
         "service_deadline": clocks.service_deadline(case.decided_on or day, _region(case)).isoformat(),
+        "disclosed": _disclose_decision(actor, case),
     }
+
+
+def _disclose_decision(actor: Any, case: Case) -> bool:
+    """Publish a served penalty decision the lead marked for disclosure (Art. 48), once: the
+    party learns of the decision before the public does. `zhifa.disclosure` keeps only its
+    whitelisted fields, masked."""
+    from zhifa.disclosure.actions import do_publish_decision
+    from zhifa.disclosure.models import Disclosure
+
+    decision = last_step(case, "decide")
+    if (
+        decision is None
+        or not decision.data.get("disclose")
+        or Disclosure.objects.filter(case_ref=case.number).exists()
+    ):
+        return False
+    party = case.parties.order_by("pk").first()
+    record: dict[str, Any] = {
+        "facts": case.facts,
+        "legal_basis": case.decision_basis,
+        "penalty_kinds": case.penalty_kinds,
+        "fine_amount": str(case.fine_amount) if case.fine_amount is not None else None,
+        "confiscation": str(case.confiscation_value) if case.confiscation_value is not None else None,
+        "decided_on": case.decided_on.isoformat() if case.decided_on else None,
+        "decision_number": decision.data.get("document_number") or case.number,
+        "agency_name": case.agency.name,
+        "region_code": case.region_id,
+    }
+    if party is not None:
+        record |= {
+            "party_kind": "person" if party.kind == PartyKind.PERSON else "organisation",
+            "party_name": party.name,
+            "party_credit_code": party.credit_code,
+            "party_id_number": party.id_number,
+            "party_address": party.address,
+            "party_phone": party.phone,
+            "party_is_minor": party.is_minor,
+        }
+    do_publish_decision(actor, case.number, case.agency, record)
+    return True
 
 
 def _collect(actor: Any, case: Case, body: dict[str, Any], day: dt.date) -> dict[str, Any]:

@@ -202,6 +202,7 @@ class DecisionIn(StepIn):
     first_violation: bool = False
     minor_harm: bool = False
     corrected: bool = False
+    disclose: bool = Field(True, description="送达后依第四十八条公示（具有一定社会影响的处罚决定）")
 
 
 class ServeIn(StepIn):
