@@ -353,7 +353,16 @@ def _phone_width_menu_collapses_and_nothing_overflows(browser, server: Server) -
         expect(nav).to_be_visible()
         expect(toggle).to_have_attribute("aria-expanded", "true")
         expect(nav.locator("a")).to_have_text(
-            ["案件工作台", "执法主体", "执法人员", "执法证件", "行政相对人", "行政区划", "法律法规", "权责清单"]
+            [
+                "案件工作台",
+                "执法主体",
+                "执法人员",
+                "执法证件",
+                "行政相对人",
+                "行政区划",
+                "法律法规",
+                "权责清单",
+            ]
         )
         nav.locator("text=行政相对人").click()
         expect(page.locator("#results tbody tr").first).to_be_visible()
