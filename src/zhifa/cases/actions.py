@@ -337,10 +337,13 @@ def do_follow_transfers(actor: Any, day: dt.date | None = None) -> int:
     day = day or _today()
     moved = 0
     with transaction.atomic():
-        candidates = Case.objects.select_for_update().filter(
-            state__in=OPEN_STATES, power__transfers__isnull=False
+        # PostgreSQL refuses FOR UPDATE with DISTINCT: find the cases first, then lock them.
+        ids = set(
+            Case.objects.filter(state__in=OPEN_STATES, power__transfers__isnull=False).values_list(
+                "pk", flat=True
+            )
         )
-        for case in candidates.distinct():
+        for case in Case.objects.select_for_update().filter(pk__in=ids).order_by("pk"):
             if follow_transfer(case, day):
                 moved += 1
                 publish_case_on_commit(case)
