@@ -695,6 +695,31 @@ def _serve(actor: Any, case: Case, body: dict[str, Any], day: dt.date) -> dict[s
     }
 
 
+def _step_evidence(case: Case, ids: Any) -> list[dict[str, Any]]:
+    """The evidence files a step relies on, as (id, kind, title, SHA-256) in the step's record:
+    each must be a current file of this case, so the timeline keeps the exact bytes relied on."""
+    from zhifa.evidence.models import EvidenceFile, EvidenceStatus
+
+    if not isinstance(ids, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
+        raise ActionError("invalid", "证据应为证据编号的列表", "evidence_ids")
+    found = {
+        e.pk: e
+        for e in EvidenceFile.objects.filter(
+            pk__in=ids, case_ref=case.number, agency=case.agency, status=EvidenceStatus.CURRENT
+        )
+    }
+    missing = [i for i in ids if i not in found]
+    if missing:
+        raise ActionError(
+            "unknown_evidence",
+            f"证据 {'、'.join(map(str, missing))} 不是本案的现行证据（可能属于他案或已被替换）",
+            "evidence_ids",
+        )
+    return [
+        {"id": e.pk, "kind": e.kind, "title": e.title, "sha256": e.sha256} for e in (found[i] for i in ids)
+    ]
+
+
 def _disclose_decision(actor: Any, case: Case) -> bool:
     """Publish a served penalty decision the lead marked for disclosure (Art. 48), once: the
     party learns of the decision before the public does. `zhifa.disclosure` keeps only its
@@ -995,6 +1020,8 @@ def do_transition(actor: Any, case_id: int, name: str, body: dict[str, Any] | No
             raise ActionError("invalid_date_order", f"日期不能早于上一环节（{last:%Y-%m-%d}）", "on")
         before = _snapshot(case)
         data = HANDLERS[name](actor, case, body, day)
+        if body.get("evidence_ids"):
+            data["evidence"] = _step_evidence(case, body["evidence_ids"])
         issue_documents(actor, case, name, day, data)
         if transition.target is not None:
             case.state = transition.target

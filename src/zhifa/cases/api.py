@@ -143,6 +143,9 @@ class OverdueOut(CaseOut):
 # Bodies per transition: `on` (the day of the step, default today) plus the transition's fields.
 class StepIn(Schema):
     on: dt.date | None = None
+    evidence_ids: list[int] = Field(
+        default_factory=list, description="本环节所依据的证据（zhifa.evidence，须属于本案）"
+    )
 
 
 class SubmitReviewIn(StepIn):
