@@ -111,6 +111,7 @@ def _register_routers() -> None:
     from zhifa.cases.api import router as cases_router
     from zhifa.core.api import router as core_router
     from zhifa.disclosure.api import router as disclosure_router
+    from zhifa.documents.api import router as documents_router
     from zhifa.evidence.api import router as evidence_router
     from zhifa.exchange.api import router as exchange_router
     from zhifa.laws.api import router as laws_router
@@ -127,6 +128,7 @@ def _register_routers() -> None:
     api.add_router("/", evidence_router)
     api.add_router("/", rules_router)
     api.add_router("/", cases_router)
+    api.add_router("/", documents_router)
     api.add_router("/", disclosure_router)
 
 
