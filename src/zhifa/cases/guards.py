@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 from zhifa.core.errors import ActionError
 from zhifa.laws.models import PenaltyKind
-from zhifa.powers.actions import holder_on
-from zhifa.powers.discretion import Facts, NoPenaltyData, no_penalty_holds, yuan
+from zhifa.powers.actions import holder_on, no_penalty_data
+from zhifa.powers.discretion import Facts, no_penalty_holds, yuan
 from zhifa.powers.models import BenchmarkTier, NoPenaltyRule, Power, PowerKind, PowerStatus, RangeKind
 from zhifa.registry.models import Agency, Certificate, Officer
 from zhifa.rules import clocks
@@ -223,16 +223,7 @@ def no_penalty_applies(power: Power, facts: Facts) -> NoPenaltyRule | None:
     rule = NoPenaltyRule.objects.filter(power=power, active=True).first()
     if rule is None:
         return None
-    data = NoPenaltyData(
-        kind=rule.kind,
-        requires_first_violation=rule.requires_first_violation,
-        requires_minor_harm=rule.requires_minor_harm,
-        correction_days=rule.correction_days,
-        conditions=rule.conditions,
-        source=rule.source,
-        active=rule.active,
-    )
-    return rule if no_penalty_holds(data, facts) else None
+    return rule if no_penalty_holds(no_penalty_data(rule), facts) else None
 
 
 def case_region(case: Case) -> Any:

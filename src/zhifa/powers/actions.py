@@ -788,24 +788,25 @@ def current_benchmark(power: Power) -> DiscretionBenchmark | None:
     return power.benchmarks.order_by("-version").prefetch_related("tiers").first()
 
 
+def no_penalty_data(rule: NoPenaltyRule) -> discretion.NoPenaltyData:
+    """A stored no-penalty rule as the discretion engine's plain data."""
+    return discretion.NoPenaltyData(
+        kind=rule.kind,
+        requires_first_violation=rule.requires_first_violation,
+        requires_minor_harm=rule.requires_minor_harm,
+        correction_days=rule.correction_days,
+        conditions=rule.conditions,
+        source=rule.source,
+        active=rule.active,
+    )
+
+
 def evaluate_power(power: Power, facts: discretion.Facts) -> dict[str, Any]:
     """Evaluate facts against the power's current benchmark, statutory ranges and no-penalty rule."""
     benchmark = current_benchmark(power)
     tiers = [discretion.TierData(**tier_dict(t)) for t in benchmark.tiers.all()] if benchmark else []
     rule = NoPenaltyRule.objects.filter(power=power).first()
-    rule_data = (
-        discretion.NoPenaltyData(
-            kind=rule.kind,
-            requires_first_violation=rule.requires_first_violation,
-            requires_minor_harm=rule.requires_minor_harm,
-            correction_days=rule.correction_days,
-            conditions=rule.conditions,
-            source=rule.source,
-            active=rule.active,
-        )
-        if rule
-        else None
-    )
+    rule_data = no_penalty_data(rule) if rule else None
     basis = list(power.bases.order_by("sort_order", "id").values_list("citation", flat=True))
     result = discretion.evaluate(facts, tiers, statutory_ranges(power), rule_data, basis)
     result["benchmark_version"] = benchmark.version if benchmark else None
