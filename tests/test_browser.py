@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
@@ -151,11 +152,13 @@ def _wait_healthy(url: str, process: subprocess.Popen, log: Path, timeout: float
     pytest.fail(f"server did not answer /healthz within {timeout}s:\n{log.read_text()}")
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[Server]:
+@contextmanager
+def seeded_server(seed_script: str, prefix: str) -> Iterator[Server]:
+    """`zhifa serve` on a fresh data directory (and database) seeded by `seed_script`, run in
+    `zhifa manage shell`; the script prints one line ``SEED {json}`` handed to the tests."""
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium fonts-noto-cjk)")
-    data_dir = Path(tempfile.mkdtemp(prefix="zhifa-browser-"))
+    data_dir = Path(tempfile.mkdtemp(prefix=prefix))
     try:
         with _database(data_dir) as database_url:
             env = {
@@ -167,7 +170,7 @@ def server() -> Iterator[Server]:
             env.pop("ZHIFA_DEBUG", None)
             zhifa = str(BIN / "zhifa")
             _run([zhifa, "manage", "migrate", "--no-input", "-v", "0"], env)
-            out = _run([zhifa, "manage", "shell", "-c", f"PASSWORD = {PASSWORD!r}\n{SEED}"], env)
+            out = _run([zhifa, "manage", "shell", "-c", f"PASSWORD = {PASSWORD!r}\n{seed_script}"], env)
             seed = json.loads(re.search(r"^SEED (.*)$", out, re.M).group(1))
             port = _free_port()
             url = f"http://127.0.0.1:{port}"
@@ -194,8 +197,8 @@ def server() -> Iterator[Server]:
         shutil.rmtree(data_dir, ignore_errors=True)
 
 
-@pytest.fixture(scope="module")
-def browser(server: Server):
+@contextmanager
+def chromium_browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -204,6 +207,18 @@ def browser(server: Server):
             yield chromium
         finally:
             chromium.close()
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[Server]:
+    with seeded_server(SEED, "zhifa-browser-") as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def browser(server: Server):
+    with chromium_browser() as chromium:
+        yield chromium
 
 
 def _login(browser, server: Server, username: str, **context_args):

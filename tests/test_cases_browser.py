@@ -8,29 +8,13 @@ Server, database and browser handling follow tests/test_browser.py (whose helper
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import shutil
-import subprocess
-import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from tests.test_browser import (
-    BIN,
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    PASSWORD,
-    SCREENSHOT_DIR,
-    Server,
-    _database,
-    _free_port,
-    _run,
-    _wait_healthy,
-)
+from tests.test_browser import SCREENSHOT_DIR, Server, chromium_browser, seeded_server
+from tests.test_browser import _login as login
 
 pytestmark = pytest.mark.browser
 
@@ -111,69 +95,18 @@ print("SEED " + json.dumps({
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[Server]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium fonts-noto-cjk)")
-    data_dir = Path(tempfile.mkdtemp(prefix="zhifa-cases-browser-"))
-    try:
-        with _database(data_dir) as database_url:
-            env = {
-                **os.environ,
-                "ZHIFA_DATA_DIR": str(data_dir),
-                "DATABASE_URL": database_url,
-                "DJANGO_SETTINGS_MODULE": "zhifa.settings",
-            }
-            env.pop("ZHIFA_DEBUG", None)
-            zhifa = str(BIN / "zhifa")
-            _run([zhifa, "manage", "migrate", "--no-input", "-v", "0"], env)
-            out = _run([zhifa, "manage", "shell", "-c", f"PASSWORD = {PASSWORD!r}\n{SEED}"], env)
-            seed = json.loads(re.search(r"^SEED (.*)$", out, re.M).group(1))
-            port = _free_port()
-            url = f"http://127.0.0.1:{port}"
-            log = data_dir / "server.log"
-            with log.open("w") as log_file:
-                process = subprocess.Popen(
-                    [zhifa, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
-                    env=env,
-                    stdout=log_file,
-                    stderr=subprocess.STDOUT,
-                    start_new_session=True,
-                )
-            try:
-                _wait_healthy(url, process, log)
-                yield Server(url, seed, log)
-            finally:
-                process.terminate()
-                try:
-                    process.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
-    finally:
-        shutil.rmtree(data_dir, ignore_errors=True)
+    with seeded_server(SEED, "zhifa-cases-browser-") as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
 def browser(server: Server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with chromium_browser() as chromium:
+        yield chromium
 
 
 def _login(browser, server: Server, username: str):
-    context = browser.new_context(base_url=server.url, locale="zh-CN", **PHONE)
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    page.goto("/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{server.url}/")
-    return context, page
+    return login(browser, server, username, **PHONE)
 
 
 def _no_overflow(page) -> None:
