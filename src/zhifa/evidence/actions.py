@@ -159,14 +159,7 @@ def do_add_evidence(
             step=step,
             kind=kind,
             title=title,
-            original_name=original_name,
-            content_type=content_type,
-            size=stored.size,
-            sha256=stored.sha256,
-            storage_path=stored.path,
-            collected_at=collected_at,
-            gps_lat=lat,
-            gps_lon=lon,
+            **_file_fields(stored, original_name, content_type, collected_at, lat, lon),
             **_uploader(actor),
         )
         audit.record(
@@ -179,6 +172,22 @@ def do_add_evidence(
             )
         )
     return evidence
+
+
+def _file_fields(
+    stored: Any, original_name: str, content_type: str, collected_at: Any, lat: Any, lon: Any
+) -> dict[str, Any]:
+    """The columns describing one stored upload (shared by adding and superseding)."""
+    return {
+        "original_name": original_name,
+        "content_type": content_type,
+        "size": stored.size,
+        "sha256": stored.sha256,
+        "storage_path": stored.path,
+        "collected_at": collected_at,
+        "gps_lat": lat,
+        "gps_lon": lon,
+    }
 
 
 def do_supersede_evidence(
@@ -220,14 +229,7 @@ def do_supersede_evidence(
             step=old.step,
             kind=kind or old.kind,
             title=title or old.title,
-            original_name=original_name,
-            content_type=content_type,
-            size=stored.size,
-            sha256=stored.sha256,
-            storage_path=stored.path,
-            collected_at=collected_at,
-            gps_lat=lat,
-            gps_lon=lon,
+            **_file_fields(stored, original_name, content_type, collected_at, lat, lon),
             replaces=old,
             reason=reason,
             **_uploader(actor),
