@@ -179,8 +179,8 @@ def _session(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
 
 
 def _writer_session() -> duckdb.DuckDBPyConnection:
-    """A connection for classifying and writing. Nothing in a write depends on row order (the
-    batch's order is carried by `_pos`), so DuckDB may encode row groups as threads finish."""
+    """A connection for classifying a batch. Row order is carried by `_pos` (the labels are read
+    back ``ORDER BY _pos``), so DuckDB need not keep insertion order inside its queries."""
     con = _session(duckdb.connect())
     con.execute("SET preserve_insertion_order = false")
     return con
@@ -300,8 +300,8 @@ def _normalise(batch: pa.Table) -> pa.Table:
 
     A naive column would be a `timestamp_ntz`, which raises the table protocol to reader 3 /
     writer 7 and shuts out Spark readers older than Delta 2.4; an instant also means the same
-    thing to every reader whatever its session time zone. DuckDB writes TIMESTAMPTZ as Parquet
-    INT64 timestamps with isAdjustedToUTC=true, microseconds — what Spark reads as `timestamp`.
+    thing to every reader whatever its session time zone. pyarrow writes a zoned timestamp as
+    Parquet INT64 with isAdjustedToUTC=true, microseconds — what Spark reads as `timestamp`.
     """
     for index, field in enumerate(batch.schema):
         if pa.types.is_timestamp(field.type) and (field.type.tz is None or field.type.unit != "us"):
