@@ -16,11 +16,11 @@ from ninja import Field, Router, Schema, Status
 from pydantic import ValidationError as PydanticValidationError
 
 from zhifa.cases import actions
-from zhifa.cases.models import Case, CaseStep
+from zhifa.cases.models import Case
 from zhifa.cases.procedure import BY_NAME, OPEN_STATES, available
+from zhifa.cases.queries import timeline_entries
 from zhifa.core.api_helpers import scoped, scoped_get
 from zhifa.core.errors import ActionError
-from zhifa.core.models import AuditEntry
 
 router = Router(tags=["行政处罚案件"])
 
@@ -258,18 +258,6 @@ def _cases(request: HttpRequest):
     return scoped(request, Case).select_related("agency__region", "power")
 
 
-def timeline(case: Case) -> list[AuditEntry]:
-    step_ids = [str(i) for i in CaseStep.objects.filter(case=case).values_list("pk", flat=True)]
-    from django.db.models import Q
-
-    return list(
-        AuditEntry.objects.filter(
-            Q(object_type="cases.case", object_id=str(case.pk))
-            | Q(object_type="cases.casestep", object_id__in=step_ids)
-        ).order_by("seq")
-    )
-
-
 class _Detail:
     """A case with the detail view's extra parts (read by CaseDetailOut)."""
 
@@ -300,7 +288,7 @@ def _detail(case: Case) -> _Detail:
                 "object_type": e.object_type,
                 "object_id": e.object_id,
             }
-            for e in timeline(case)
+            for e in timeline_entries(case)
         ],
     )
 

@@ -26,9 +26,9 @@ from zhifa.cases import actions
 from zhifa.cases.forms import FILING_FIELDS, FileCaseForm, StepForm, step_form
 from zhifa.cases.models import Case, CaseStep
 from zhifa.cases.procedure import BEFORE_DECISION, BY_NAME, OPEN_STATES, State, Transition, available
+from zhifa.cases.queries import timeline_entries
 from zhifa.core import roles
 from zhifa.core.errors import ActionError
-from zhifa.core.models import AuditEntry
 from zhifa.core.roles import Role
 from zhifa.core.scope import can
 from zhifa.core.web import is_htmx, login_required, may_change, raise_http, visible, visible_get
@@ -121,11 +121,8 @@ def _timeline(case: Case) -> list[dict[str, Any]]:
     """The audit entries of the case and its steps, in chain order (Art. 47), with Chinese
     labels and the step's document number."""
     steps = {str(s.pk): s for s in CaseStep.objects.filter(case=case)}
-    entries = AuditEntry.objects.filter(
-        object_type="cases.case", object_id=str(case.pk)
-    ) | AuditEntry.objects.filter(object_type="cases.casestep", object_id__in=list(steps))
     result = []
-    for entry in entries.order_by("seq"):
+    for entry in timeline_entries(case):
         if entry.object_type == "cases.casestep":
             step = steps.get(entry.object_id)
             if step is None or step.code != "file":
