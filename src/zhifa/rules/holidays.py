@@ -1,8 +1,12 @@
 """China's official public holidays (法定节假日) and make-up working days (调休上班) as data.
 
-Sources: 国务院办公厅关于2025年部分节假日安排的通知（国办发明电〔2024〕12号）and
-国务院办公厅关于2026年部分节假日安排的通知. Add each year when the State Council publishes it;
-outside `YEARS` only Saturdays and Sundays are treated as rest days.
+Sources, checked day by day against the published texts on 2026-11-22:
+国务院办公厅关于2025年部分节假日安排的通知（国办发明电〔2024〕12号，2024年11月12日） and
+国务院办公厅关于2026年部分节假日安排的通知（2025年11月4日，新华社发布）. Add each year when the
+State Council publishes it (usually in November). Outside `YEARS` the rest days are Saturdays,
+Sundays and the fixed-date holidays of 《全国年节及纪念日放假办法》 (2024 revision, Art. 2: 元旦
+1 January, 劳动节 1–2 May, 国庆节 1–3 October); the lunar-calendar holidays and 调休 are unknown
+until the notice, so a deadline computed for such a year may come out a few days early. `tests/test_holidays.py` checks each period's length (the notice's "共N天").
 """
 
 from __future__ import annotations
@@ -54,7 +58,13 @@ WORKING_WEEKENDS: frozenset[dt.date] = frozenset(
 )
 
 
+# (month, day) of the fixed-date statutory holidays, used for years the calendar does not hold.
+FIXED_DATE_HOLIDAYS = frozenset({(1, 1), (5, 1), (5, 2), (10, 1), (10, 2), (10, 3)})
+
+
 def is_working_day(day: dt.date) -> bool:
+    if day.year not in YEARS and (day.month, day.day) in FIXED_DATE_HOLIDAYS:
+        return False
     if day in HOLIDAYS:
         return False
     if day in WORKING_WEEKENDS:
