@@ -6,7 +6,8 @@ Sources, checked day by day against the published texts on 2026-11-22:
 State Council publishes it (usually in November). Outside `YEARS` the rest days are Saturdays,
 Sundays and the fixed-date holidays of 《全国年节及纪念日放假办法》 (2024 revision, Art. 2: 元旦
 1 January, 劳动节 1–2 May, 国庆节 1–3 October); the lunar-calendar holidays and 调休 are unknown
-until the notice, so a deadline computed for such a year may be off by the days it moves. `tests/test_holidays.py` checks each period's length (the notice's "共N天").
+until the notice, so a deadline computed for such a year may be off by the days it moves.
+`tests/test_holidays.py` checks each period's length (the notice's "共N天").
 """
 
 from __future__ import annotations
