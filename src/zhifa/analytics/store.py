@@ -191,14 +191,126 @@ _EMPTY_HISTORY = (
     " NULL::BIGINT AS _record_version WHERE false"
 )
 _EMPTY_SNAPSHOTS = f"SELECT NULL::DATE AS {SNAPSHOT_PARTITION} WHERE false"
+# Partition columns as Delta types them; DuckDB reads them from the Hive directory names.
+_HIVE_TYPES = {PARTITION: "INTEGER", SNAPSHOT_PARTITION: "DATE"}
 
 
-def _register(con: duckdb.DuckDBPyConnection, view: str, table: DeltaTable | None, empty: str) -> None:
+@dataclass(frozen=True)
+class Pinned:
+    """One table at one Delta version: its files, partition values and what the log's statistics
+    prove about its versions (read from the log only; no data file is opened)."""
+
+    version: int
+    schema: pa.Schema
+    partition_columns: tuple[str, ...]
+    files: tuple[str, ...]
+    partitions: tuple[dict[str, str | None], ...]
+    max_record_version: int | None  # None: unknown (a file without statistics) or no such column
+
+
+def pin(table: DeltaTable) -> Pinned:
+    """The table's current file list, partition values and the largest `_record_version` any
+    file's statistics admit (a file without statistics makes it unknown)."""
+    actions = pa.table(table.get_add_actions(flatten=True))
+    partition_columns = tuple(table.metadata().partition_columns)
+    names = actions.column_names
+    partitions = [
+        {column: actions.column(f"partition.{column}")[i].as_py() for column in partition_columns}
+        for i in range(actions.num_rows)
+    ]
+    stat = "max._record_version"
+    top: int | None = None
+    if actions.num_rows and stat in names and not actions.column(stat).null_count:
+        top = int(pc.max(actions.column(stat)).as_py())
+    elif not actions.num_rows:
+        top = 0
+    return Pinned(
+        version=table.version(),
+        schema=_arrow_schema(table),
+        partition_columns=partition_columns,
+        files=tuple(table.file_uris()),
+        partitions=tuple(
+            {k: (None if v is None else str(v)) for k, v in part.items()} for part in partitions
+        ),
+        max_record_version=top,
+    )
+
+
+def _scan_sql(con: duckdb.DuckDBPyConnection, pinned: Pinned, files: Sequence[str]) -> str:
+    """A SELECT over the files with DuckDB's own Parquet reader, in the Delta schema's columns.
+
+    Hive partitioning gives the partition columns (typed as Delta types them, so a filter on
+    `year` prunes whole files); `union_by_name` reads files written before a column was added
+    (schema evolution) with nulls; a column of the schema no file has yet is a typed NULL."""
+    if not files:
+        columns = ", ".join(f'NULL::{_duck_type(con, f.type)} AS "{f.name}"' for f in pinned.schema)
+        return f"SELECT {columns} WHERE false"
+    hive = {c: _HIVE_TYPES.get(c, "VARCHAR") for c in pinned.partition_columns}
+    options = "union_by_name = true"
+    if hive:
+        types = ", ".join(f"'{c}': '{t}'" for c, t in hive.items())
+        options += f", hive_partitioning = true, hive_types = {{{types}}}"
+    source = f"read_parquet([{', '.join(map(_literal, files))}], {options})"
+    present = {row[0] for row in con.sql(f"DESCRIBE SELECT * FROM {source}").fetchall()}
+    columns = ", ".join(
+        f'"{f.name}"' if f.name in present else f'NULL::{_duck_type(con, f.type)} AS "{f.name}"'
+        for f in pinned.schema
+    )
+    return f"SELECT {columns} FROM {source}"
+
+
+def _duck_type(con: duckdb.DuckDBPyConnection, kind: pa.DataType) -> str:
+    return str(con.from_arrow(pa.table({"c": pa.array([], kind)})).types[0])
+
+
+def _readable_by_duckdb(pinned: Pinned) -> bool:
+    """DuckDB's Hive reader cannot type Delta's null partition (``__HIVE_DEFAULT_PARTITION__``):
+    such a table (a fact without its date) is read through delta-rs' Arrow dataset instead."""
+    return all(value is not None for part in pinned.partitions for value in part.values())
+
+
+def _register(
+    con: duckdb.DuckDBPyConnection, view: str, table: DeltaTable | None, empty: str
+) -> Pinned | None:
+    """Create view `view` over the table's files at its current version; the pinned version."""
     if table is None:
         con.execute(f'CREATE TEMP VIEW "{view}" AS {empty}')
+        return None
+    pinned = pin(table)
+    if _readable_by_duckdb(pinned):
+        con.execute(f'CREATE TEMP VIEW "{view}" AS {_scan_sql(con, pinned, pinned.files)}')
     else:
         con.register(f"_{view}_files", table.to_pyarrow_dataset())
         con.execute(f'CREATE TEMP VIEW "{view}" AS SELECT * FROM "_{view}_files"')
+    return pinned
+
+
+def _current_view(con: duckdb.DuckDBPyConnection, family: str, pinned: Pinned | None) -> str:
+    """The SELECT of the family's current records over its `<family>_history` view.
+
+    * The log's statistics prove that no row has `_record_version` > 1 (every key stored
+      once — a first load, facts that are never corrected): current = history, no work at all.
+    * Otherwise the keys that have later versions are collected once per connection (a scan of
+      `_record_version` whose row groups with max 1 are skipped by their statistics) into a
+      small temp table, and current = history minus the rows some later version supersedes:
+      an anti join against that small table instead of a window over the whole history on
+      every query. Both are the highest version per key, as the window was.
+    """
+    history = f'"{family}_history"'
+    if pinned is None or pinned.max_record_version in (0, 1):
+        return f"SELECT * FROM {history}"
+    latest = f"_{family}_latest"
+    con.execute(
+        f'CREATE TEMP TABLE "{latest}" AS SELECT source_system, source_id, max(_record_version) AS _v'
+        f" FROM {history} WHERE _record_version > 1 GROUP BY source_system, source_id"
+    )
+    if not con.sql(f'SELECT count(*) FROM "{latest}"').fetchall()[0][0]:
+        return f"SELECT * FROM {history}"
+    return (
+        f'SELECT h.* FROM {history} h WHERE NOT EXISTS (SELECT 1 FROM "{latest}" l'
+        f" WHERE l.source_system = h.source_system AND l.source_id = h.source_id"
+        f" AND l._v > h._record_version)"
+    )
 
 
 def _latest_snapshot_date(table: DeltaTable) -> str | None:
@@ -211,7 +323,7 @@ def _latest_snapshot_date(table: DeltaTable) -> str | None:
     return None if latest is None else str(latest)
 
 
-def connect() -> duckdb.DuckDBPyConnection:
+def connect(versions: dict[str, int | None] | None = None) -> duckdb.DuckDBPyConnection:
     """An in-process DuckDB connection with the store's views.
 
     Facts: `<family>` (current records) and `<family>_history` (every version). Master data:
@@ -219,17 +331,25 @@ def connect() -> duckdb.DuckDBPyConnection:
     snapshotted), `<family>_snapshots` (every snapshot) and `<family>_history` (upserted versions).
 
     Each table is pinned at its version when connect() runs (snapshot isolation): an import
-    committing meanwhile is not seen until the next connect(). DuckDB's `delta` extension is
-    not used because it is downloaded at run time; the Delta log is read by `deltalake` and the
-    files it names are scanned as an Arrow dataset (projection and filter pushdown included).
+    committing meanwhile is not seen until the next connect(). The Delta log is read by
+    `deltalake`; the files of that version are scanned by DuckDB's own Parquet reader
+    (`read_parquet([...], hive_partitioning)`: partition pruning, projection and row-group
+    filters; DuckDB's `delta` extension is not used because it is downloaded at run time).
+    Pass a dict as `versions` to receive the pinned Delta version of each family's main table
+    (None: not written yet) — what the indicator engine keys its materialized results by.
     """
     con = _session(duckdb.connect())
+    con.execute("SET parquet_metadata_cache = true")
     for family, date_column in FAMILIES.items():
-        _register(con, f"{family}_history", _open_path(history_path(family)), _EMPTY_HISTORY)
-        current = _current_sql(f'"{family}_history"')
+        pinned = _register(con, f"{family}_history", _open_path(history_path(family)), _EMPTY_HISTORY)
+        current = _current_view(con, family, pinned)
+        if versions is not None:
+            versions[family] = None if pinned is None else pinned.version
         if date_column is None:
             snapshots = _open(family)
-            _register(con, f"{family}_snapshots", snapshots, _EMPTY_SNAPSHOTS)
+            snap = _register(con, f"{family}_snapshots", snapshots, _EMPTY_SNAPSHOTS)
+            if versions is not None:
+                versions[family] = None if snap is None else snap.version
             latest = None if snapshots is None else _latest_snapshot_date(snapshots)
             if latest is not None:
                 current = f"SELECT * FROM \"{family}_snapshots\" WHERE {SNAPSHOT_PARTITION} = DATE '{latest}'"
