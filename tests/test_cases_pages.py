@@ -275,3 +275,57 @@ def test_workbench_marks_overdue_clocks(desk, as_role):
     )
     body = text(as_role(Role.OFFICER).get(reverse("cases:workbench")))
     assert "clock-overdue" in body and "已逾期" in body and 'id="overdue-summary"' in body
+
+
+def test_inspection_inquiry_and_order_forms_on_the_case_page(desk, as_role):
+    case_id = desk.file()["id"]
+    officer = as_role(Role.OFFICER)
+    body = text(officer.get(reverse("cases:case_detail", args=[case_id])))
+    assert "制作现场检查笔录" in body and "制作询问笔录" in body
+    form = text(officer.get(step_url(case_id, "record_inspection")))
+    assert "检查地点" in form and "检查情况" in form and "参加的执法人员" in form
+    # one officer only: refused with the article, the input kept
+    refused = post_step(
+        officer,
+        case_id,
+        "record_inspection",
+        on="2026-09-02",
+        officer_ids=[desk.o1.pk],
+        place="经营场所",
+        content="现场有预包装食品在售",
+    )
+    assert "第四十二条" in text(refused) and "现场有预包装食品在售" in text(refused)
+    response = post_step(
+        officer,
+        case_id,
+        "record_inspection",
+        on="2026-09-02",
+        place="经营场所",
+        content="现场有预包装食品在售",
+    )
+    assert response.status_code == 302
+    response = post_step(
+        officer,
+        case_id,
+        "record_inquiry",
+        on="2026-09-02",
+        officer_ids=[desk.o1.pk, desk.o2.pk],
+        interviewee="李某",
+        place="询问室",
+        content="问答",
+    )
+    assert response.status_code == 302
+    post_step(officer, case_id, "investigate", on="2026-09-03")
+    response = post_step(
+        officer,
+        case_id,
+        "order_rectification",
+        on="2026-09-03",
+        requirement="停止销售",
+        deadline="2026-09-10",
+    )
+    assert response.status_code == 302
+    codes = list(Case.objects.get(pk=case_id).steps.values_list("code", flat=True))
+    assert {"record_inspection", "record_inquiry", "order_rectification"} <= set(codes)
+    lead = as_role(Role.AGENCY_LEAD)
+    assert lead.get(step_url(case_id, "order_rectification")).status_code == 200

@@ -548,3 +548,103 @@ def test_sweep_moves_open_cases_of_a_transferred_power(desk, city):
     assert do_follow_transfers(None, D(2026, 10, 1)) == 1
     assert Case.objects.get(pk=open_id).agency_id == city.market_wuxing.pk
     assert do_follow_transfers(None, D(2026, 10, 2)) == 0  # idempotent
+
+
+# --- inspection and inquiry records (Art. 42, 55), order to correct (Art. 28) --------------
+
+
+INSPECTION = {"place": "经营场所", "content": "现场有预包装食品在售"}
+
+
+def test_inspection_and_inquiry_need_two_certified_officers_of_the_case(desk):
+    case_id = desk.file()["id"]
+    payload = desk.refused(
+        case_id,
+        "record_inspection",
+        "too_few_officers",
+        on="2026-09-02",
+        officer_ids=[desk.o1.pk],
+        **INSPECTION,
+    )
+    assert "第四十二条" in payload["message"]
+    payload = desk.refused(
+        case_id,
+        "record_inquiry",
+        "officer_not_on_case",
+        on="2026-09-02",
+        officer_ids=[desk.o1.pk, desk.o3.pk],
+        interviewee="李某",
+        place="询问室",
+        content="问答",
+    )
+    assert payload["field"] == "officer_ids.1"
+    desk.refused(case_id, "record_inspection", "required", on="2026-09-02", place="经营场所", content=" ")
+    # lawful: both officers of the case (default), certificates valid on the day
+    detail = desk.step(case_id, "record_inspection", on="2026-09-02", **INSPECTION)
+    assert detail["state"] == "filed"
+    data = detail["steps"][-1]["data"]
+    assert data["officer_ids"] == [desk.o1.pk, desk.o2.pk] and "检" in data["document_number"]
+    detail = desk.step(
+        case_id,
+        "record_inquiry",
+        on="2026-09-03",
+        officer_ids=[desk.o2.pk, desk.o1.pk],
+        interviewee="李某",
+        place="询问室",
+        content="问：是否取得许可？答：没有。",
+    )
+    kinds = set(IssuedDocument.objects.filter(case_ref=detail["number"]).values_list("kind", flat=True))
+    assert {"inspection_record", "inquiry_record"} <= kinds
+    # not after the investigation
+    desk.step(case_id, "investigate", on="2026-09-04")
+    desk.step(case_id, "submit_review", on="2026-09-20")
+    desk.refused(case_id, "record_inspection", "invalid_transition", on="2026-09-21", **INSPECTION)
+
+
+def test_inspection_refuses_an_expired_certificate(desk):
+    expiring = registry_actions.do_create_officer(
+        None,
+        registry_actions.OfficerInput(
+            name="孙磊", id_number=make_id_number("330500"), agency_code=desk.agency.code
+        ),
+    )
+    registry_actions.do_issue_certificate(
+        None,
+        registry_actions.CertificateInput(
+            number="3399000002",
+            officer_id=expiring.pk,
+            domain_code="market_regulation",
+            issued_on=D(2024, 1, 1),
+            expires_on=D(2026, 9, 5),
+        ),
+    )
+    case_id = desk.file(officer_ids=[desk.o1.pk, expiring.pk])["id"]
+    desk.step(case_id, "record_inspection", on="2026-09-05", **INSPECTION)
+    payload = desk.refused(case_id, "record_inspection", "certificate_invalid", on="2026-09-06", **INSPECTION)
+    assert "第五十五条" in payload["message"]
+
+
+def test_order_to_correct_needs_a_deadline_not_before_the_order(desk):
+    case_id = desk.file()["id"]
+    body = {"on": "2026-09-03", "requirement": "立即停止销售", "deadline": "2026-09-02"}
+    desk.refused(case_id, "order_rectification", "invalid_transition", **body)  # not at filing
+    desk.step(case_id, "investigate", on="2026-09-02")
+    payload = desk.refused(case_id, "order_rectification", "invalid_date_order", **body)
+    assert payload["field"] == "deadline" and "第二十八条" in payload["message"]
+    detail = desk.step(case_id, "order_rectification", **(body | {"deadline": "2026-09-03"}))
+    number = detail["steps"][-1]["data"]["document_number"]
+    document = IssuedDocument.objects.get(number=number)
+    assert (
+        document.kind == "rectification_order" and document.context["rectification_deadline"] == "2026-09-03"
+    )
+    assert "第二十八条" in document.context["legal_basis"] and document.context["facts"].startswith("未取得")
+
+
+def test_docs_list_every_transition():
+    """docs/cases.md's transition table is `procedure.markdown_table()` (regenerate it there)."""
+    from pathlib import Path
+
+    from zhifa.cases.procedure import markdown_table
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "cases.md").read_text(encoding="utf-8")
+    assert markdown_table() in doc

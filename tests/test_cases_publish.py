@@ -18,8 +18,11 @@ from tests.powers_support import food_law_fixture  # noqa: F401
 from tests.test_cases_procedure import Desk
 from zhifa.analytics import store
 from zhifa.cases import publish
+from zhifa.cases.models import Party
+from zhifa.core.models import AuditEntry
 from zhifa.exchange import schema
 from zhifa.registry import actions as registry_actions
+from zhifa.registry.models import Entity
 
 D = dt.date
 
@@ -170,24 +173,101 @@ def test_republish_unchanged_writes_nothing_and_a_change_adds_a_version(desk, an
     assert rows("decision")[str(decided)]["served_on"] == D(2026, 10, 12)
 
 
+def test_filing_registers_new_parties_so_the_cases_publish(desk, analytics_dir):
+    """A party the registry does not know yet is registered at filing (`do_create_entity`,
+    audited, same transaction); an existing one is linked, not duplicated."""
+    org_code = make_credit_code("330502", "91")
+    person_id = make_id_number("330502")
+    org = {
+        "kind": "organisation",
+        "name": "湖州新开食品有限公司",
+        "credit_code": org_code,
+        "address": "某路1号",
+    }
+    person = {"kind": "person", "name": "李新", "id_number": person_id, "address": "某路2号"}
+    first = desk.file(parties=[org])["id"]
+    second = desk.file(parties=[person])["id"]
+    again = desk.file(parties=[org])["id"]
+    assert Entity.objects.filter(credit_code=org_code).count() == 1
+    entity = Entity.objects.get(credit_code=org_code)
+    assert entity.kind == "enterprise" and entity.name == "湖州新开食品有限公司"
+    assert Entity.objects.get(id_number=person_id).kind == "person"
+    assert set(Party.objects.filter(case_id__in=[first, again]).values_list("entity_id", flat=True)) == {
+        entity.pk
+    }
+    created = AuditEntry.objects.filter(action="registry.entity_create", object_id=str(entity.pk))
+    assert created.count() == 1 and created.get().actor_username != "system"
+
+    report = publish.publish_cases()
+    assert report["rejected"] == []
+    assert counts(report, "case") == (3, 0, 0, 0)
+    assert rows("case")[str(second)]["entity_id_number"] == person_id
+
+
+def test_a_person_party_needs_an_id_number_in_the_general_procedure(desk):
+    payload = desk.file(expect=422, parties=[{"kind": "person", "name": "王某", "address": "某路3号"}])
+    assert payload["code"] == "missing_field" and payload["field"] == "parties.0.id_number"
+    assert "王某" in payload["message"] and "身份证件号码" in payload["message"]
+    person = {"kind": "person", "name": "王某", "id_number": make_id_number("330502"), "address": "某路3号"}
+    assert desk.file(parties=[person])["state"] == "filed"
+
+
 def test_a_refused_record_is_reported_with_its_reasons(desk, analytics_dir, caplog):
     good = desk.file(parties=[registered_party(desk)])["id"]
-    unregistered = desk.file()["id"]  # a credit code the registry does not know
-    no_id = desk.file(parties=[{"kind": "person", "name": "王某", "address": "某路3号"}])["id"]
+    # the summary procedure may punish a passer-by without an ID number: not in the registry
+    no_id = desk.file(
+        procedure="summary",
+        filed_on="2026-10-01",
+        violation_started_on="2026-10-01",
+        violation_ended_on="2026-10-01",
+        parties=[{"kind": "person", "name": "王某"}],
+        penalty_kinds=["warning"],
+        performance="当场履行",
+        remedies="可在六十日内申请行政复议，或在六个月内提起行政诉讼",
+    )["id"]
     with caplog.at_level(logging.ERROR, logger="zhifa.cases.publish"):
         report = publish.publish_cases()
-    assert counts(report, "case") == (1, 0, 0, 2)
+    assert counts(report, "case") == (1, 0, 0, 1)
     refused = {r["source_id"]: r for r in report["rejected"]}
-    assert set(refused) == {str(unregistered), str(no_id)}
-    assert [(p["field"], p["reason"]) for p in refused[str(unregistered)]["problems"]] == [
-        ("entity_credit_code", "unknown_reference")
-    ]
+    assert str(no_id) in refused
     assert ("entity_id_number", "required") in {
         (p["field"], p["reason"]) for p in refused[str(no_id)]["problems"]
     }
     assert all(p["message"] for r in report["rejected"] for p in r["problems"])
     assert refused[str(no_id)]["case_number"] in caplog.text
     assert set(rows("case")) == {str(good)}
+
+
+def test_summary_decision_number_and_revoked_status_are_published(desk, analytics_dir):
+    summary = desk.file(
+        procedure="summary",
+        filed_on="2026-10-01",
+        violation_started_on="2026-10-01",
+        violation_ended_on="2026-10-01",
+        parties=[registered_party(desk)],
+        penalty_kinds=["fine"],
+        fine_amount="100",
+        performance="十五日内到银行缴纳",
+        remedies="可在六十日内申请行政复议，或在六个月内提起行政诉讼",
+    )
+    revoked = decided_case(desk, registered_party(desk))
+    desk.step(
+        revoked,
+        "revoke_decision",
+        as_=desk.lead,
+        on="2026-10-20",
+        ground="self_correction",
+        outcome="revoked",
+        reason="适用法律错误",
+    )
+    report = publish.publish_cases()
+    assert report["rejected"] == []
+    decisions = rows("decision")
+    number = summary["steps"][0]["data"]["document_number"]
+    assert decisions[str(summary["id"])]["decision_number"] == number and "简罚" in number
+    assert number != summary["number"]
+    assert decisions[str(summary["id"])]["status"] == "effective"
+    assert decisions[str(revoked)]["status"] == "revoked"
 
 
 def test_publish_on_commit_and_failures_never_break_the_action(

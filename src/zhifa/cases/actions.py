@@ -13,9 +13,20 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from zhifa.cases import guards
-from zhifa.cases.models import Case, CaseOfficer, CaseStep, DecisionKind, OfficerRole, Party, PartyKind
+from zhifa.cases.models import (
+    Case,
+    CaseOfficer,
+    CaseStep,
+    DecisionKind,
+    DecisionStatus,
+    OfficerRole,
+    Party,
+    PartyKind,
+    RevocationGround,
+)
 from zhifa.cases.procedure import BY_NAME, OPEN_STATES, Procedure, State, Transition
 from zhifa.cases.publish import publish_case_on_commit
 from zhifa.core import audit, roles
@@ -105,6 +116,7 @@ class CaseInput:
     performance: str = ""
     remedies: str = ""
     source: str = ""
+    place: str = ""  # summary procedure: where the violation was found (Art. 52 "时间、地点")
 
 
 def _clean_party(index: int, data: PartyInput) -> Party:
@@ -181,6 +193,8 @@ def do_file_case(actor: Any, data: CaseInput) -> Case:
     guards.check_power(power, agency, filed_on, data.violation_ended_on)
     guards.check_limitation(data.violation_ended_on, data.serious_harm, filed_on, agency.region)
     guards.check_officers(officers, agency, power.domain_id, filed_on, agency.region)
+    if procedure == Procedure.GENERAL:
+        _check_party_identity(parties)
     facts = optional_text(data.facts, "facts", "违法事实", 10000)
     case = Case(
         agency=agency,
@@ -213,6 +227,7 @@ def do_file_case(actor: Any, data: CaseInput) -> Case:
         case.save()
         for party in parties:
             party.case = case
+            party.entity = _registry_entity(actor, party, _entity_region(actor, region, agency))
             party.save()
         for index, officer in enumerate(officers):
             CaseOfficer.objects.create(
@@ -237,6 +252,9 @@ def do_file_case(actor: Any, data: CaseInput) -> Case:
                     "document_date": filed_on.isoformat(),
                 },
             )
+        else:
+            number = _issue_summary_decision(actor, case, officers, data.place)
+        if number:
             step = CaseStep.objects.create(
                 case=case,
                 code="file",
@@ -250,6 +268,92 @@ def do_file_case(actor: Any, data: CaseInput) -> Case:
                 )
             )
     return case
+
+
+def _check_party_identity(parties: Sequence[Party]) -> None:
+    """General procedure: a natural person is identified by the ID number (the decision names the
+    party, Art. 59, and the registry links the case to its 行政相对人). The summary procedure may
+    punish a passer-by whose identity document is not at hand, so it does not ask."""
+    for index, party in enumerate(parties):
+        if party.kind == PartyKind.PERSON and not party.id_number:
+            raise ActionError(
+                "missing_field",
+                f"普通程序立案须填写自然人当事人{party.name}的身份证件号码（用于确认当事人身份，"
+                f"见{LAW}第五十九条）",
+                f"parties.{index}.id_number",
+            )
+
+
+def _entity_region(actor: Any, region: Any, agency: Agency) -> Any:
+    """The region a new entity is registered in: the case's region when the actor may register
+    there, else the agency's own."""
+    scope = getattr(actor, "scope_region", None)
+    if is_system(actor) or (scope is not None and region.is_within(scope)):
+        return region
+    return agency.region
+
+
+def _registry_entity(actor: Any, party: Party, region: Any) -> Any:
+    """The registry's `Entity` for the party (by credit code or ID number), registered through
+    `registry.actions.do_create_entity` (audited, in the filing's transaction) when it is new —
+    so the case's records name a known entity and publish (`cases.publish`). A party without a
+    code stays unlinked."""
+    from zhifa.registry.actions import EntityInput, do_create_entity
+    from zhifa.registry.models import Entity, EntityKind
+
+    if party.kind == PartyKind.ORGANISATION and party.credit_code:
+        kind, lookup = EntityKind.ENTERPRISE, {"credit_code": party.credit_code}
+    elif party.kind == PartyKind.PERSON and party.id_number:
+        kind, lookup = EntityKind.PERSON, {"id_number": party.id_number}
+    else:
+        return None
+    entity = Entity.objects.filter(**lookup).first()
+    if entity is None:
+        entity = do_create_entity(
+            actor,
+            EntityInput(
+                kind=kind,
+                name=party.name,
+                region_code=region.code,
+                address=party.address,
+                phone=party.phone,
+                **lookup,
+            ),
+        )
+    return entity
+
+
+def _officers_text(officers: Sequence[Officer], domain_id: str, day: dt.date) -> str:
+    """The officers as documents name them (Art. 55: 出示执法证件): name and certificate number."""
+    parts = []
+    for officer in officers:
+        cert = guards.valid_certificate(officer, domain_id, day)
+        parts.append(f"{officer.name}（执法证号{cert.number}）" if cert else officer.name)
+    return "、".join(parts)
+
+
+def _issue_summary_decision(actor: Any, case: Case, officers: Sequence[Officer], place: str) -> str:
+    """Art. 52: the 当场行政处罚决定书 of a summary case, numbered like every document."""
+    start, end = case.violation_started_on, case.violation_ended_on
+    return _issue(
+        actor,
+        case,
+        "summary_decision",
+        {
+            "facts": case.facts,
+            "violation_time": start.isoformat() if start == end else f"{start:%Y-%m-%d}至{end:%Y-%m-%d}",
+            # the place of the violation; without one, the case's region (documented choice)
+            "violation_place": place.strip() or case.region.name,
+            "penalty_kinds": _kinds_text(case.penalty_kinds),
+            "fine_amount": str(case.fine_amount) if case.fine_amount is not None else "",
+            "legal_basis": case.decision_basis,
+            "performance_method": case.performance,
+            "remedies": case.remedies,
+            "officers": _officers_text(officers, case.power.domain_id, case.filed_on),
+            "document_date": case.filed_on.isoformat(),
+            "seal_text": f"{case.agency.name}（印章）",
+        },
+    )
 
 
 def _basis_text(power: Power) -> str:
@@ -378,6 +482,69 @@ def _region(case: Case) -> Any:
 def _investigate(actor: Any, case: Case, body: dict[str, Any], day: dt.date) -> dict[str, Any]:
     guards.check_officers(_officer_list(case), case.agency, case.power.domain_id, day, _region(case))
     return {}
+
+
+def _acting_officers(case: Case, body: dict[str, Any], day: dt.date) -> list[Officer]:
+    """The officers of the case who take part in an inspection or inquiry (`officer_ids`, default
+    all of the case's): at least `min_officers`, each with a certificate valid on the day for the
+    power's domain (Art. 42, 55)."""
+    officers = _officer_list(case)
+    ids = body.get("officer_ids") or []
+    if ids:
+        by_id = {o.pk: o for o in officers}
+        for index, officer_id in enumerate(ids):
+            if officer_id not in by_id:
+                raise ActionError(
+                    "officer_not_on_case", f"执法人员{officer_id}不是本案的办案人员", f"officer_ids.{index}"
+                )
+        officers = [by_id[i] for i in dict.fromkeys(ids)]
+    guards.check_officers(officers, case.agency, case.power.domain_id, day, _region(case))
+    return officers
+
+
+def _record_inspection(actor: Any, case: Case, body: dict[str, Any], day: dt.date) -> dict[str, Any]:
+    """现场检查笔录 (Art. 55): two certified officers, the time and place, what was found."""
+    officers = _acting_officers(case, body, day)
+    return {
+        "time": optional_text(body.get("time"), "time", "检查时间", 50) or day.isoformat(),
+        "place": require_text(body.get("place"), "place", "检查地点", 200),
+        "present_person": optional_text(body.get("present_person"), "present_person", "在场人员", 200),
+        "content": require_text(body.get("content"), "content", "检查情况", 10000),
+        "officer_ids": [o.pk for o in officers],
+        "officers": _officers_text(officers, case.power.domain_id, day),
+    }
+
+
+def _record_inquiry(actor: Any, case: Case, body: dict[str, Any], day: dt.date) -> dict[str, Any]:
+    """询问笔录 (Art. 55): two certified officers question the interviewee; the record is theirs."""
+    officers = _acting_officers(case, body, day)
+    return {
+        "interviewee": require_text(body.get("interviewee"), "interviewee", "被询问人", 120),
+        "time": optional_text(body.get("time"), "time", "询问时间", 50) or day.isoformat(),
+        "place": require_text(body.get("place"), "place", "询问地点", 200),
+        "content": require_text(body.get("content"), "content", "询问内容", 10000),
+        "officer_ids": [o.pk for o in officers],
+        "officers": _officers_text(officers, case.power.domain_id, day),
+    }
+
+
+def _order_rectification(actor: Any, case: Case, body: dict[str, Any], day: dt.date) -> dict[str, Any]:
+    """责令改正 (Art. 28): with a penalty the party is ordered to correct the violation, now or by
+    a deadline, which cannot lie before the order itself."""
+    facts = (body.get("facts") or "").strip() or case.facts.strip()
+    if not facts:
+        raise ActionError("required", "责令改正通知书须写明违法事实", "facts")
+    requirement = require_text(body.get("requirement"), "requirement", "改正要求", 5000)
+    if not body.get("deadline"):
+        raise ActionError("required", f"须写明改正期限（{LAW}第二十八条：限期改正）", "deadline")
+    deadline = _day(body.get("deadline"), "deadline")
+    if deadline < day:
+        raise ActionError(
+            "invalid_date_order",
+            f"改正期限（{deadline:%Y-%m-%d}）不能早于责令改正之日（{day:%Y-%m-%d}）（{LAW}第二十八条）",
+            "deadline",
+        )
+    return {"facts": facts, "requirement": requirement, "deadline": deadline.isoformat()}
 
 
 def _submit_review(actor: Any, case: Case, body: dict[str, Any], day: dt.date) -> dict[str, Any]:
@@ -734,6 +901,12 @@ def _disclose_decision(actor: Any, case: Case) -> bool:
         or Disclosure.objects.filter(case_ref=case.number).exists()
     ):
         return False
+    do_publish_decision(actor, case.number, case.agency, _disclosure_record(case))
+    return True
+
+
+def _disclosure_record(case: Case) -> dict[str, Any]:
+    """The decision as `zhifa.disclosure` receives it (it keeps only its whitelisted fields)."""
     party = case.parties.order_by("pk").first()
     record: dict[str, Any] = {
         "facts": case.facts,
@@ -742,7 +915,7 @@ def _disclose_decision(actor: Any, case: Case) -> bool:
         "fine_amount": str(case.fine_amount) if case.fine_amount is not None else None,
         "confiscation": str(case.confiscation_value) if case.confiscation_value is not None else None,
         "decided_on": case.decided_on.isoformat() if case.decided_on else None,
-        "decision_number": decision.data.get("document_number") or case.number,
+        "decision_number": document[1] if (document := decision_document(case)) else case.number,
         "agency_name": case.agency.name,
         "region_code": case.region_id,
     }
@@ -756,11 +929,22 @@ def _disclose_decision(actor: Any, case: Case) -> bool:
             "party_phone": party.phone,
             "party_is_minor": party.is_minor,
         }
-    do_publish_decision(actor, case.number, case.agency, record)
-    return True
+    return record
+
+
+def _check_decision_stands(case: Case) -> None:
+    """A revoked or void decision is not executed any more (Art. 48 para. 2, Art. 75)."""
+    if case.decision_status in (DecisionStatus.REVOKED, DecisionStatus.VOID):
+        raise ActionError(
+            "decision_revoked",
+            f"该行政处罚决定已{DecisionStatus(case.decision_status).label}，不得再执行",
+            None,
+            status=409,
+        )
 
 
 def _collect(actor: Any, case: Case, body: dict[str, Any], day: dt.date) -> dict[str, Any]:
+    _check_decision_stands(case)
     amount = _decimal(body.get("amount"), "amount") or case.fine_amount or Decimal(0)
     guards.check_collection(amount, _region(case), day)
     if case.fine_amount is None or amount > case.fine_amount:
@@ -772,6 +956,7 @@ def _collect(actor: Any, case: Case, body: dict[str, Any], day: dt.date) -> dict
 def _start_execution(actor: Any, case: Case, body: dict[str, Any], day: dt.date) -> dict[str, Any]:
     if case.decision_kind != DecisionKind.PENALTY:
         raise ActionError("invalid_transition", "非处罚决定无需执行，可直接结案", None, status=409)
+    _check_decision_stands(case)
     return {}
 
 
@@ -784,6 +969,7 @@ def payment_due_on(case: Case) -> dt.date | None:
 def _record_payment(actor: Any, case: Case, body: dict[str, Any], day: dt.date) -> dict[str, Any]:
     if not case.fine_amount:
         raise ActionError("invalid_transition", "本案没有罚款", None, status=409)
+    _check_decision_stands(case)
     channel = (body.get("channel") or "bank").strip()
     if channel != "bank":
         raise ActionError(
@@ -806,6 +992,7 @@ def _record_payment(actor: Any, case: Case, body: dict[str, Any], day: dt.date) 
 
 
 def _apply_enforcement(actor: Any, case: Case, body: dict[str, Any], day: dt.date) -> dict[str, Any]:
+    _check_decision_stands(case)
     due_on = payment_due_on(case)
     if case.paid_on or due_on is None or day <= due_on:
         raise ActionError("not_overdue", "罚款尚未逾期或已缴纳，不能申请强制执行", None)
@@ -825,6 +1012,91 @@ def _close(actor: Any, case: Case, body: dict[str, Any], day: dt.date) -> dict[s
 def _archive(actor: Any, case: Case, body: dict[str, Any], day: dt.date) -> dict[str, Any]:
     case.archived_on = day
     return {}
+
+
+# --- revocation or change of a decision (Art. 48 para. 2) -----------------------------------
+
+OUTCOME_VERBS = {
+    DecisionStatus.REVOKED: "撤销",
+    DecisionStatus.CHANGED: "变更",
+    DecisionStatus.CONFIRMED_ILLEGAL: "确认违法",
+    DecisionStatus.VOID: "确认无效",
+}
+
+
+def _revoke_decision(actor: Any, case: Case, body: dict[str, Any], day: dt.date) -> dict[str, Any]:
+    """撤销或变更行政处罚决定: after reconsideration, litigation or the agency's own correction.
+    The decision's standing changes; a disclosed decision is taken off the feed with the reason
+    (Art. 48 para. 2: 三日内撤回并公开说明理由). A change that states the new penalty
+    (`penalty_kinds` / `fine_amount`) is published again as a new version instead."""
+    if case.decision_status in (DecisionStatus.REVOKED, DecisionStatus.VOID):
+        raise ActionError(
+            "decision_already_revoked",
+            f"该决定已{DecisionStatus(case.decision_status).label}，不能再撤销或变更",
+            None,
+            status=409,
+        )
+    ground = require_choice(body.get("ground"), RevocationGround, "ground", "撤销或变更的途径")
+    outcome = body.get("outcome")
+    if outcome not in OUTCOME_VERBS:
+        allowed = "、".join(f"{k}（{v}）" for k, v in OUTCOME_VERBS.items())
+        raise ActionError("invalid_choice", f"处理结果无效，可选：{allowed}", "outcome")
+    reason = require_text(body.get("reason"), "reason", "撤销或变更的理由", 400)
+    number = optional_text(
+        body.get("document_number"), "document_number", "复议决定书、判决书或决定的文号", 100
+    )
+    data: dict[str, Any] = {
+        "ground": ground,
+        "outcome": outcome,
+        "reason": reason,
+        "document_number": number,
+        "previous_status": case.decision_status,
+    }
+    case.decision_status = outcome
+    changed = outcome == DecisionStatus.CHANGED and (body.get("penalty_kinds") or body.get("fine_amount"))
+    if changed:
+        data["previous_penalty"] = {"penalty_kinds": case.penalty_kinds, "fine_amount": _text_amount(case)}
+        if body.get("penalty_kinds"):
+            case.penalty_kinds = _penalty_kinds(body["penalty_kinds"])
+        if body.get("fine_amount") not in (None, ""):
+            case.fine_amount = _decimal(body["fine_amount"], "fine_amount")
+        data["penalty"] = {"penalty_kinds": case.penalty_kinds, "fine_amount": _text_amount(case)}
+    text = (
+        f"经{RevocationGround(ground).label}，该行政处罚决定已被{OUTCOME_VERBS[outcome]}"
+        f"（{LAW}第四十八条第二款）。理由：{reason}"
+    )
+    data |= _withdraw_disclosure(actor, case, text, day, republish=bool(changed))
+    return data
+
+
+def _text_amount(case: Case) -> str | None:
+    return str(case.fine_amount) if case.fine_amount is not None else None
+
+
+def _withdraw_disclosure(
+    actor: Any, case: Case, reason: str, day: dt.date, republish: bool
+) -> dict[str, Any]:
+    """Take the case's published decision off the public feed through `zhifa.disclosure` (same
+    transaction): the request records the deadline — `disclosure_withdrawal_days` (3 working
+    days, Art. 48 para. 2 with Art. 85) from the day the decision was revoked or changed — and
+    the withdrawal follows at once, so it is never late unless the step itself is recorded late
+    (then `overdue_withdrawals()` shows it). A changed decision with its new penalty is
+    republished (`do_republish`: new version, the old one withdrawn and superseded)."""
+    from zhifa.disclosure.actions import do_republish, do_request_withdrawal, do_withdraw_disclosure
+    from zhifa.disclosure.models import Disclosure, DisclosureStatus
+
+    latest = Disclosure.objects.filter(case_ref=case.number).order_by("-version").first()
+    if latest is None or latest.status != DisclosureStatus.PUBLISHED:
+        return {"disclosure_withdrawn": False}
+    due = clocks.period_end(day, "disclosure_withdrawal_days", _region(case))
+    days = (due - day).days + 1  # to the end of the due day
+    requested_at = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+    do_request_withdrawal(actor, case.number, reason[:500], days)
+    if republish:
+        do_republish(actor, case.number, _disclosure_record(case), reason=reason[:500])
+    else:
+        do_withdraw_disclosure(actor, case.number, reason[:500], days, requested_at=requested_at)
+    return {"disclosure_withdrawn": True, "withdraw_due_on": due.isoformat(), "republished": republish}
 
 
 # --- documents (zhifa.documents): the prior notice and the decision are issued by the transition
@@ -862,6 +1134,17 @@ def _issue(actor: Any, case: Case, kind: str, context: dict[str, Any]) -> str:
     return document.number
 
 
+def decision_document(case: Case) -> tuple[str, str] | None:
+    """(title, number) of the case's decision document: the 行政处罚决定书 of `decide`, or for the
+    summary procedure the 当场行政处罚决定书 issued at filing; None when there is none."""
+    if case.procedure == Procedure.SUMMARY:
+        step, title = last_step(case, "file"), "当场行政处罚决定书"
+    else:
+        step, title = last_step(case, "decide"), "行政处罚决定书"
+    number = step.data.get("document_number") if step else None
+    return (title, number) if number else None
+
+
 def issue_documents(actor: Any, case: Case, name: str, day: dt.date, data: dict[str, Any]) -> None:
     """Issue the document a transition produces; its number goes into the step's data."""
     basis = case.decision_basis or _basis_text(case.power)
@@ -896,6 +1179,48 @@ def issue_documents(actor: Any, case: Case, name: str, day: dt.date, data: dict[
                     "document_date": day.isoformat(),
                 },
             )
+    elif name == "record_inspection":
+        data["document_number"] = _issue(
+            actor,
+            case,
+            "inspection_record",
+            {
+                "inspection_time": data["time"],
+                "inspection_place": data["place"],
+                "officers": data["officers"],
+                "present_person": data["present_person"],
+                "inspection_content": data["content"],
+                "document_date": day.isoformat(),
+            },
+        )
+    elif name == "record_inquiry":
+        data["document_number"] = _issue(
+            actor,
+            case,
+            "inquiry_record",
+            {
+                "interviewee": data["interviewee"],
+                "inquiry_time": data["time"],
+                "inquiry_place": data["place"],
+                "officers": data["officers"],
+                "record_content": data["content"],
+                "document_date": day.isoformat(),
+            },
+        )
+    elif name == "order_rectification":
+        data["document_number"] = _issue(
+            actor,
+            case,
+            "rectification_order",
+            {
+                "facts": data["facts"],
+                "legal_basis": f"{basis}；{LAW}第二十八条",
+                "rectification_requirement": data["requirement"],
+                "rectification_deadline": data["deadline"],
+                "document_date": day.isoformat(),
+                "seal_text": f"{case.agency.name}（印章）",
+            },
+        )
     elif name == "notify_hearing":
         data["document_number"] = _issue(
             actor,
@@ -908,14 +1233,14 @@ def issue_documents(actor: Any, case: Case, name: str, day: dt.date, data: dict[
                 "document_date": day.isoformat(),
             },
         )
-    elif name == "serve" and (decision := last_step(case, "decide")) and decision.data.get("document_number"):
+    elif name == "serve" and (decision := decision_document(case)):
         parties = _party_context(case)
         data["document_number"] = _issue(
             actor,
             case,
             "service_receipt",
             {
-                "served_document": f"行政处罚决定书 {decision.data['document_number']}",
+                "served_document": f"{decision[0]} {decision[1]}",
                 "recipient": parties["party_name"],
                 "service_place": parties["party_address"],
                 "service_method": SERVICE_METHODS.get(data["method"], data["method"]),
@@ -962,6 +1287,10 @@ def issue_documents(actor: Any, case: Case, name: str, day: dt.date, data: dict[
 
 
 HANDLERS: dict[str, Handler] = {
+    "record_inspection": _record_inspection,
+    "record_inquiry": _record_inquiry,
+    "order_rectification": _order_rectification,
+    "revoke_decision": _revoke_decision,
     "investigate": _investigate,
     "submit_review": _submit_review,
     "serve_notice": _serve_notice,

@@ -55,6 +55,7 @@ class CaseIn(Schema):
     performance: str = ""
     remedies: str = ""
     source: str = Field("", description="案件来源，如 监督检查发现、投诉举报、移送")
+    place: str = Field("", description="简易程序：违法地点（当场处罚决定书，第五十二条）；留空为案发区划")
 
 
 class CaseOut(Schema):
@@ -72,6 +73,7 @@ class CaseOut(Schema):
     fine_amount: Decimal | None
     flagged_for_supervision: bool
     decided_on: dt.date | None
+    decision_status: str
     served_on: dt.date | None
     paid_on: dt.date | None
     closed_on: dt.date | None
@@ -226,7 +228,46 @@ class CloseIn(StepIn):
     summary: str = ""
 
 
+class InspectionIn(StepIn):
+    officer_ids: list[int] = Field(default_factory=list, description="参加检查的本案执法人员，默认全部")
+    time: str = Field("", description="检查时间，默认为办理日期")
+    place: str
+    present_person: str = ""
+    content: str
+
+
+class InquiryIn(StepIn):
+    officer_ids: list[int] = Field(default_factory=list, description="参加询问的本案执法人员，默认全部")
+    interviewee: str
+    time: str = Field("", description="询问时间，默认为办理日期")
+    place: str
+    content: str
+
+
+class RectificationIn(StepIn):
+    facts: str = Field("", description="违法事实，默认为案件认定的事实")
+    requirement: str
+    deadline: dt.date
+
+
+class RevocationIn(StepIn):
+    ground: str = Field(
+        ..., description="reconsideration 行政复议 / litigation 行政诉讼 / self_correction 自行纠正"
+    )
+    outcome: str = Field(
+        ..., description="revoked 撤销 / changed 变更 / confirmed_illegal 确认违法 / void 确认无效"
+    )
+    reason: str
+    document_number: str = Field("", description="复议决定书、判决书或撤销决定的文号")
+    penalty_kinds: list[str] = Field(default_factory=list, description="变更后的处罚种类（变更时）")
+    fine_amount: Decimal | None = Field(None, description="变更后的罚款金额（变更时）")
+
+
 TRANSITION_BODIES: dict[str, type[Schema]] = {
+    "record_inspection": InspectionIn,
+    "record_inquiry": InquiryIn,
+    "order_rectification": RectificationIn,
+    "revoke_decision": RevocationIn,
     "investigate": StepIn,
     "submit_review": SubmitReviewIn,
     "serve_notice": NoticeIn,

@@ -12,7 +12,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from zhifa.cases import actions
-from zhifa.cases.models import Case, DecisionKind, PartyKind
+from zhifa.cases.models import Case, DecisionKind, PartyKind, RevocationGround
 from zhifa.cases.procedure import Procedure
 from zhifa.laws.models import PenaltyKind
 from zhifa.powers.models import BenchmarkTier, Power
@@ -232,7 +232,81 @@ class CloseForm(StepForm):
     summary = forms.CharField(label=_("结案情况"), required=False, widget=TEXTAREA)
 
 
+def _case_officers(case: Case):
+    return Officer.objects.filter(case_roles__case=case).order_by("case_roles__id")
+
+
+class _RecordForm(StepForm):
+    """Inspection and inquiry: the officers of the case taking part (all by default)."""
+
+    officer_ids = forms.ModelMultipleChoiceField(
+        label=_("参加的执法人员（至少两名持证人员）"),
+        required=False,
+        queryset=Officer.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("不选则为本案全部办案人员"),
+    )
+
+    def __init__(self, *args: Any, case: Case, **kwargs: Any):
+        super().__init__(*args, case=case, **kwargs)
+        self.fields["officer_ids"].queryset = _case_officers(case)
+
+    def body(self) -> dict[str, Any]:
+        officers = self.cleaned_data.get("officer_ids") or []
+        body = {k: v for k, v in super().body().items() if k != "officer_ids"}
+        if officers:
+            body["officer_ids"] = [o.pk for o in officers]
+        return body
+
+
+class InspectionForm(_RecordForm):
+    time = forms.CharField(label=_("检查时间"), required=False, max_length=50, help_text=_("默认为办理日期"))
+    place = forms.CharField(label=_("检查地点"), max_length=200)
+    present_person = forms.CharField(label=_("在场人员"), required=False, max_length=200)
+    content = forms.CharField(label=_("检查情况"), widget=TEXTAREA)
+
+
+class InquiryForm(_RecordForm):
+    interviewee = forms.CharField(label=_("被询问人"), max_length=120)
+    time = forms.CharField(label=_("询问时间"), required=False, max_length=50, help_text=_("默认为办理日期"))
+    place = forms.CharField(label=_("询问地点"), max_length=200)
+    content = forms.CharField(label=_("询问内容"), widget=TEXTAREA)
+
+
+class RectificationForm(StepForm):
+    facts = forms.CharField(
+        label=_("违法事实"), required=False, widget=TEXTAREA, help_text=_("留空则为案件认定的事实")
+    )
+    requirement = forms.CharField(label=_("改正要求"), widget=TEXTAREA)
+    deadline = _date(_("改正期限"))
+
+
+class RevocationForm(StepForm):
+    ground = forms.ChoiceField(label=_("途径"), choices=RevocationGround.choices)
+    outcome = forms.ChoiceField(
+        label=_("处理结果"),
+        choices=[
+            ("revoked", _("撤销")),
+            ("changed", _("变更")),
+            ("confirmed_illegal", _("确认违法")),
+            ("void", _("确认无效")),
+        ],
+    )
+    reason = forms.CharField(
+        label=_("理由（将随撤回公示公开，勿写个人姓名）"), widget=TEXTAREA, max_length=400
+    )
+    document_number = forms.CharField(
+        label=_("复议决定书、判决书或决定的文号"), required=False, max_length=100
+    )
+    penalty_kinds = _kinds(_("变更后的处罚种类（变更时）"))
+    fine_amount = _amount(_("变更后的罚款金额（元，变更时）"))
+
+
 STEP_FORMS: dict[str, type[StepForm]] = {
+    "record_inspection": InspectionForm,
+    "record_inquiry": InquiryForm,
+    "order_rectification": RectificationForm,
+    "revoke_decision": RevocationForm,
     "submit_review": SubmitReviewForm,
     "serve_notice": NoticeForm,
     "receive_statement": StatementForm,
@@ -284,6 +358,7 @@ class FileCaseForm(forms.Form):
     fine_amount = _amount(_("简易程序：罚款金额（元）"))
     performance = forms.CharField(label=_("简易程序：履行方式和期限"), required=False)
     remedies = forms.CharField(label=_("简易程序：救济途径和期限"), required=False)
+    place = forms.CharField(label=_("简易程序：违法地点"), required=False, max_length=200)
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any):
         initial = kwargs.setdefault("initial", {})
@@ -328,6 +403,7 @@ class FileCaseForm(forms.Form):
             performance=data.get("performance") or "",
             remedies=data.get("remedies") or "",
             source=data.get("source") or "",
+            place=data.get("place") or "",
         )
 
 

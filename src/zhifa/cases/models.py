@@ -20,6 +20,25 @@ class DecisionKind(models.TextChoices):
     TRANSFER_JUDICIAL = "transfer_judicial", _("移送司法机关")
 
 
+class DecisionStatus(models.TextChoices):
+    """The standing of a decision after it was made (Art. 48 para. 2, Art. 75; 行政复议法,
+    行政诉讼法): effective until revoked, changed, confirmed illegal or void."""
+
+    EFFECTIVE = "effective", _("有效")
+    REVOKED = "revoked", _("已撤销")
+    CHANGED = "changed", _("已变更")
+    CONFIRMED_ILLEGAL = "confirmed_illegal", _("确认违法")
+    VOID = "void", _("确认无效")
+
+
+class RevocationGround(models.TextChoices):
+    """Why a decision was revoked or changed (Art. 48 para. 2)."""
+
+    RECONSIDERATION = "reconsideration", _("行政复议")
+    LITIGATION = "litigation", _("行政诉讼")
+    SELF_CORRECTION = "self_correction", _("自行纠正")
+
+
 class Case(models.Model):
     number = models.CharField(_("案号"), max_length=60, unique=True)
     agency = models.ForeignKey(
@@ -56,6 +75,9 @@ class Case(models.Model):
     performance = models.TextField(_("履行方式和期限"), blank=True)
     remedies = models.TextField(_("救济途径和期限"), blank=True)
     decided_on = models.DateField(_("决定日期"), null=True, blank=True)
+    decision_status = models.CharField(
+        _("决定状态"), max_length=20, choices=DecisionStatus.choices, default=DecisionStatus.EFFECTIVE
+    )
     served_on = models.DateField(_("送达日期"), null=True, blank=True)
     paid_on = models.DateField(_("缴款日期"), null=True, blank=True)
     paid_amount = models.DecimalField(_("已缴金额"), max_digits=16, decimal_places=2, null=True, blank=True)
@@ -91,6 +113,15 @@ class Party(models.Model):
     address = models.CharField(_("地址"), max_length=200, blank=True)
     phone = models.CharField(_("联系电话"), max_length=20, blank=True)
     is_minor = models.BooleanField(_("未成年人"), default=False)
+    # the registry's record of the party (行政相对人), linked (and registered if new) at filing
+    entity = models.ForeignKey(
+        "registry.Entity",
+        verbose_name=_("行政相对人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="case_parties",
+    )
 
     objects = ScopedQuerySet.as_manager()
     scope = ScopePolicy(agency="case__agency", region="case__agency__region")

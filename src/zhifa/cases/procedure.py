@@ -62,6 +62,15 @@ SUMMARY = frozenset({Procedure.SUMMARY})
 BOTH = GENERAL | SUMMARY
 S = State
 _NOTICE_OPEN = frozenset({S.NOTIFIED, S.LEGAL_REVIEW, S.COLLECTIVE_DISCUSSION})
+# Art. 55: inspections and inquiries belong to the investigation (filing included: an inspection
+# often comes right after the case is opened).
+_INVESTIGATION = frozenset({S.FILED, S.INVESTIGATING})
+# Art. 28: the order to correct goes with the penalty, from the investigation until the decision
+# was served (the summary procedure's on-the-spot decision is `decided`/`served` from the start).
+_RECTIFICATION = frozenset({S.INVESTIGATING} | _NOTICE_OPEN | {S.REVIEWING, S.DECIDED, S.SERVED})
+# Art. 48 para. 2, Art. 75: a decision may be revoked, changed, confirmed illegal or void after it
+# was made, also after the case was closed or archived (reconsideration, litigation, self-correction).
+_DECIDED_ON = frozenset({S.DECIDED, S.SERVED, S.EXECUTING, S.CLOSED, S.ARCHIVED})
 
 TRANSITIONS: tuple[Transition, ...] = (
     Transition(
@@ -72,6 +81,10 @@ TRANSITIONS: tuple[Transition, ...] = (
         GENERAL,
         "第五十四条、第五十五条",
     ),
+    Transition(
+        "record_inspection", "制作现场检查笔录", _INVESTIGATION, None, GENERAL, "第四十二条、第五十五条"
+    ),
+    Transition("record_inquiry", "制作询问笔录", _INVESTIGATION, None, GENERAL, "第四十二条、第五十五条"),
     Transition(
         "submit_review", "提交案件审查", frozenset({S.INVESTIGATING}), S.REVIEWING, GENERAL, "第五十七条"
     ),
@@ -159,9 +172,40 @@ TRANSITIONS: tuple[Transition, ...] = (
     ),
     Transition("close", "结案", frozenset({S.SERVED, S.EXECUTING}), S.CLOSED, BOTH, "第四十七条"),
     Transition("archive", "归档", frozenset({S.CLOSED}), S.ARCHIVED, BOTH, "第四十七条"),
+    Transition("order_rectification", "责令改正", _RECTIFICATION, None, BOTH, "第二十八条"),
+    Transition(
+        "revoke_decision",
+        "撤销或变更行政处罚决定",
+        _DECIDED_ON,
+        None,
+        BOTH,
+        "第四十八条第二款",
+        frozenset({"agency_lead"}),
+    ),
 )
 
 BY_NAME = {t.name: t for t in TRANSITIONS}
+
+
+_STATE_ORDER = {state: index for index, state in enumerate(State.values)}
+
+
+def markdown_table() -> str:
+    """The transition table of docs/cases.md, generated from `TRANSITIONS` (a test keeps the
+    document in sync: `tests/test_cases_procedure.py::test_docs_list_every_transition`)."""
+    lines = [
+        "| transition | 环节 | from | to | procedure | 《行政处罚法》 | roles |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for t in TRANSITIONS:
+        sources = ", ".join(sorted(t.sources, key=_STATE_ORDER.__getitem__))
+        procedures = ", ".join(p for p in Procedure.values if p in t.procedures)
+        target = t.target or "(step, stays)"
+        roles = ", ".join(sorted(t.roles))
+        lines.append(
+            f"| `{t.name}` | {t.label} | {sources} | {target} | {procedures} | {t.article} | {roles} |"
+        )
+    return "\n".join(lines) + "\n"
 
 
 def available(procedure: str, state: str) -> list[Transition]:

@@ -30,7 +30,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from zhifa.analytics import store
-from zhifa.cases.models import Case, CaseStep, DecisionKind, PartyKind
+from zhifa.cases.models import Case, CaseStep, DecisionKind, DecisionStatus, PartyKind
 from zhifa.cases.procedure import State
 from zhifa.exchange import validation
 from zhifa.exchange.mapping import PROBLEM_SCHEMA, MappedBatch
@@ -183,7 +183,6 @@ def _decision_record(
 ) -> dict[str, Any]:
     from zhifa.cases.actions import payment_due_on
 
-    decide = _last(steps, "decide")
     serve = _last(steps, "serve")
     payment = _last(steps, "record_payment")
     court = _last(steps, "apply_enforcement")
@@ -202,9 +201,7 @@ def _decision_record(
     confiscation = _amount(case.confiscation_value)
     return {
         **common,
-        # the decision document's number; the summary procedure issues no document yet, and its
-        # case number (…简罚〔2026〕N号) is the on-the-spot decision's number
-        "decision_number": (decide.data.get("document_number") if decide else None) or case.number,
+        "decision_number": _decision_number(case, steps),
         "case_source_id": common["source_id"],
         "case_number": case.number,
         "decided_on": _date(case.decided_on),
@@ -226,8 +223,27 @@ def _decision_record(
         "enforcement": enforcement,
         "enforcement_on": _date(enforcement_on),
         "disclosed_on": _date(disclosed_on),
-        "status": "performed" if case.paid_on else "effective",
+        "status": _decision_status(case),
     }
+
+
+def _decision_number(case: Case, steps: Sequence[CaseStep]) -> str:
+    """The decision document's number: the 行政处罚决定书 of `decide`, for the summary procedure
+    the 当场行政处罚决定书 issued at filing (step `file`); the case number only for a case from
+    before the platform issued that document."""
+    step = _last(steps, "file" if case.procedure == "summary" else "decide")
+    return (step.data.get("document_number") if step else None) or case.number
+
+
+def _decision_status(case: Case) -> str:
+    """The decision schema's status: revoked / void → `revoked`, changed → `changed`; a decision
+    confirmed illegal stays in force (the court does not revoke it), so it keeps its performance
+    status like an effective one."""
+    if case.decision_status in (DecisionStatus.REVOKED, DecisionStatus.VOID):
+        return "revoked"
+    if case.decision_status == DecisionStatus.CHANGED:
+        return "changed"
+    return "performed" if case.paid_on else "effective"
 
 
 def _disclosure_dates(numbers: Iterable[str]) -> dict[str, dt.date]:

@@ -27,6 +27,7 @@ class DocumentKind(models.TextChoices):
     HEARING_NOTICE_OF_RIGHT = "hearing_notice_of_right", "听证告知书"
     HEARING_NOTICE = "hearing_notice", "听证通知书"
     PENALTY_DECISION = "penalty_decision", "行政处罚决定书"
+    SUMMARY_DECISION = "summary_decision", "当场行政处罚决定书"
     SERVICE_RECEIPT = "service_receipt", "送达回证"
     CLOSING_REPORT = "closing_report", "结案报告"
 
@@ -202,6 +203,32 @@ SPECS: dict[str, KindSpec] = {
                 _f("agency_name", "作出行政处罚决定的行政机关名称"),
                 _f("document_date", "作出决定的日期"),
                 _f("seal_text", "印章"),
+            ),
+            seal=True,
+        ),
+        # Art. 52: the on-the-spot decision (summary procedure) states the party's violation, the
+        # penalty kinds and basis, the fine, time and place, the reconsideration / litigation
+        # routes and time limits and the agency's name, signed by the officers (name and
+        # certificate number, Art. 55). A passer-by may have no identity number on record.
+        KindSpec(
+            DocumentKind.SUMMARY_DECISION,
+            "简罚",
+            (
+                _f("party_name", "当事人姓名或者名称"),
+                _f("party_id_code", "统一社会信用代码/身份证件号码", required=False),
+                _f("party_address", "当事人地址", required=False),
+                _f("facts", "违法行为", paragraph=True),
+                _f("violation_time", "违法时间"),
+                _f("violation_place", "违法地点"),
+                _f("penalty_kinds", "行政处罚的种类", paragraph=True),
+                _f("fine_amount", "罚款金额（元）", required=False),
+                _f("legal_basis", "行政处罚的依据", paragraph=True),
+                _f("performance_method", "履行方式和期限", required=False, paragraph=True),
+                _f("remedies", "申请行政复议、提起行政诉讼的途径和期限", paragraph=True),
+                _f("officers", "执法人员姓名及执法证号"),
+                _f("agency_name", "行政机关名称"),
+                _f("document_date", "作出决定的日期"),
+                _f("seal_text", "印章", required=False),
             ),
             seal=True,
         ),
