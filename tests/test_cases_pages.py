@@ -329,3 +329,24 @@ def test_inspection_inquiry_and_order_forms_on_the_case_page(desk, as_role):
     assert {"record_inspection", "record_inquiry", "order_rectification"} <= set(codes)
     lead = as_role(Role.AGENCY_LEAD)
     assert lead.get(step_url(case_id, "order_rectification")).status_code == 200
+
+
+def test_lead_revokes_a_decision_on_the_case_page(desk, as_role):
+    case_id = desk.to_notified()
+    desk.step(case_id, "decide", **desk.decision())
+    lead = as_role(Role.AGENCY_LEAD)
+    form = text(lead.get(step_url(case_id, "revoke_decision")))
+    assert "行政复议" in form and "确认无效" in form and "勿写个人姓名" in form
+    assert as_role(Role.OFFICER).get(step_url(case_id, "revoke_decision")).status_code == 403
+    response = post_step(
+        lead,
+        case_id,
+        "revoke_decision",
+        on="2026-10-12",
+        ground="self_correction",
+        outcome="void",
+        reason="主体不适格",
+    )
+    assert response.status_code == 302
+    assert Case.objects.get(pk=case_id).decision_status == "void"
+    assert "确认无效" in text(lead.get(reverse("cases:case_detail", args=[case_id])))
