@@ -114,6 +114,7 @@ def _register_routers() -> None:
     from zhifa.documents.api import router as documents_router
     from zhifa.evidence.api import router as evidence_router
     from zhifa.exchange.api import router as exchange_router
+    from zhifa.indicators.api import router as indicators_router
     from zhifa.laws.api import router as laws_router
     from zhifa.powers.api import router as powers_router
     from zhifa.registry.api import router as registry_router
@@ -130,6 +131,7 @@ def _register_routers() -> None:
     api.add_router("/", cases_router)
     api.add_router("/", documents_router)
     api.add_router("/", disclosure_router)
+    api.add_router("/", indicators_router)
 
 
 _register_routers()

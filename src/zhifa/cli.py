@@ -7,6 +7,7 @@ zhifa token create USERNAME [--days N]          issue an API bearer token
 zhifa laws import PATH...                       import law files or folders (JSON report)
 zhifa laws provisions LAW [--json] [--date D]   the penalty provisions of a law version
 zhifa import FAMILY FILE... --source NAME [--mapping MAP.yaml] [--json]   import exchange records
+zhifa indicators --period P [--region C | --agency C] [--by D] [--format json|csv]   indicator values
 zhifa manage ...                                any Django management command
 """
 
@@ -124,6 +125,15 @@ def build_parser() -> argparse.ArgumentParser:
     snap.add_argument("families", nargs="*")
     snap.add_argument("--json", action="store_true")
 
+    ind = sub.add_parser("indicators", help="计算执法监督指标（与 API 同一结果）")
+    ind.add_argument("--period", required=True)
+    ind_where = ind.add_mutually_exclusive_group()
+    ind_where.add_argument("--region", default=None)
+    ind_where.add_argument("--agency", default=None)
+    ind.add_argument("--by", default="agency")
+    ind.add_argument("--slugs", default=None)
+    ind.add_argument("--format", choices=["json", "csv"], default="json")
+
     sub.add_parser("manage", help="Django 管理命令", add_help=False)
     return parser
 
@@ -157,6 +167,17 @@ def main(argv: list[str] | None = None) -> int:
         return _call("import_records", args.family, *args.paths, "--source", args.source, *extra)
     if args.command == "snapshot":
         return _call("snapshot_registry", *args.families, *(["--json"] if args.json else []))
+    if args.command == "indicators":
+        where = ["--region", args.region] if args.region else ["--agency", args.agency] if args.agency else []
+        extra = [
+            *where,
+            "--by",
+            args.by,
+            "--format",
+            args.format,
+            *(["--slugs", args.slugs] if args.slugs else []),
+        ]
+        return _call("indicators", "--period", args.period, *extra)
     return 2
 
 

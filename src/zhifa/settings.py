@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "zhifa.evidence",
     "zhifa.rules",
     "zhifa.cases",
+    "zhifa.indicators",
 ]
 
 MIDDLEWARE = [

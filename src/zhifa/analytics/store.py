@@ -357,6 +357,25 @@ def connect(versions: dict[str, int | None] | None = None) -> duckdb.DuckDBPyCon
     return con
 
 
+def fingerprint(family: str, years: Iterable[int] | None = None) -> str:
+    """A digest of the family's current files (for facts: only those of the given partition
+    years): it changes exactly when a commit adds or removes files there, e.g. new facts of that
+    year. Read from the Delta log; what materialized results are keyed by."""
+    import hashlib
+
+    table = _open(family)
+    if table is None:
+        return "empty"
+    pinned = pin(table)
+    wanted = None if years is None else {str(year) for year in years}
+    chosen = sorted(
+        path
+        for path, part in zip(pinned.files, pinned.partitions, strict=True)
+        if wanted is None or PARTITION not in part or part[PARTITION] in wanted
+    )
+    return hashlib.sha256("\n".join(chosen).encode()).hexdigest()[:32]
+
+
 def query(sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> pa.Table:
     """Run one query against the store's views and return the result as an Arrow table."""
     con = connect()

@@ -182,3 +182,10 @@ def allowed(role: str | None, model_label: str, action: str) -> bool:
     if not role:
         return False
     return action in PERMISSIONS.get(role, {}).get(model_label, NONE)
+
+
+# Indicators (执法监督指标, zhifa.indicators): agency roles read their own agency's values, the
+# justice bureau those of its region subtree's agencies; the slice is applied by the engine.
+INDICATOR = "indicators.indicatorvalue"
+for _role in (Role.OFFICER, Role.AGENCY_LEAD, Role.LEGAL_REVIEWER, Role.AGENCY_ADMIN, Role.SUPERVISOR):
+    PERMISSIONS[_role][INDICATOR] = R
