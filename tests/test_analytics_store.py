@@ -482,3 +482,48 @@ def test_the_registry_is_snapshotted_in_exchange_column_names(analytics_dir: Pat
     # a partial run snapshots only the families asked for
     assert store.snapshot_registry(["entity"], taken_on=dt.date(2025, 6, 2)) == {"entity": 1}
     assert current("SELECT DISTINCT snapshot_date FROM agency") == [(dt.date(2025, 6, 1),)]
+
+
+# --- connect(): DuckDB's Parquet reader over the pinned files, current records without a window
+
+
+def test_current_view_equals_the_window_over_the_history(analytics_dir: Path) -> None:
+    store.upsert("inspection", inspections(list(range(20))), "run-1")
+    assert store.pin(DeltaTable(str(analytics_dir / "inspection"))).max_record_version == 1
+    plain = store.connect()
+    assert "NOT EXISTS" not in _view_sql(plain, "inspection")  # the log proves one version per key
+    store.upsert("inspection", inspections([3, 4, 5], result="责令整改"), "run-2")
+    store.upsert("inspection", inspections([4], result="立案"), "run-3")
+    store.upsert("inspection", inspections([30, 31]), "run-4")
+    con = store.connect()
+    assert "NOT EXISTS" in _view_sql(con, "inspection")
+    window = (
+        "SELECT source_id, result, _record_version FROM inspection_history QUALIFY row_number() OVER"
+        " (PARTITION BY source_system, source_id ORDER BY _record_version DESC) = 1 ORDER BY 1"
+    )
+    assert con.sql("SELECT source_id, result, _record_version FROM inspection ORDER BY 1").fetchall() == (
+        con.sql(window).fetchall()
+    )
+    assert con.sql("SELECT result FROM inspection WHERE source_id = 'I000004'").fetchall() == [("立案",)]
+    assert con.sql("SELECT count(*) FROM inspection").fetchall() == [(22,)]
+
+
+def test_connect_reports_the_pinned_versions_and_prunes_by_year(analytics_dir: Path) -> None:
+    store.upsert("inspection", inspections([1], year=2024), "run-1")
+    store.upsert("inspection", inspections([2], year=2025), "run-2")
+    versions: dict[str, int | None] = {}
+    con = store.connect(versions)
+    assert versions["inspection"] == 1 and versions["case"] is None
+    plan = "\n".join(
+        row[1] for row in con.sql("EXPLAIN SELECT source_id FROM inspection WHERE year = 2025").fetchall()
+    )
+    assert "READ_PARQUET" in plan.upper() or "PARQUET" in plan.upper()
+    assert con.sql("SELECT source_id FROM inspection WHERE year = 2025").fetchall() == [("I000002",)]
+    before = store.fingerprint("inspection", [2024])
+    store.upsert("inspection", inspections([3], year=2025), "run-3")
+    assert store.fingerprint("inspection", [2024]) == before  # only 2025 changed
+    assert store.fingerprint("inspection", [2025]) != store.fingerprint("inspection", [2024])
+
+
+def _view_sql(con, view: str) -> str:
+    return con.sql(f"SELECT sql FROM duckdb_views() WHERE view_name = '{view}'").fetchall()[0][0]

@@ -402,7 +402,7 @@ def prepare(con: duckdb.DuckDBPyConnection, period: Period, slice_: Slice, by: s
         "CREATE OR REPLACE TEMP TABLE f_case AS SELECT *,"
         f" filed_on + {DECISION_DAYS} + CASE WHEN extension_approved_on IS NOT NULL THEN {EXTENSION_DAYS} ELSE 0 END"
         " AS deadline,"
-        " (coalesce(procedure, 'general') <> 'summary' AND NOT (status = 'terminated' AND decided_on IS NULL))"
+        " (coalesce(procedure, 'general') <> 'summary' AND NOT (coalesce(status, '') = 'terminated' AND decided_on IS NULL))"
         " AS under_clock FROM f_case_base"
     )
     ksrc = _Source(con, "complaint")
@@ -535,7 +535,7 @@ def _prepare_masters(con: duckdb.DuckDBPyConnection, period: Period, slice_: Sli
 # --- compute -------------------------------------------------------------------------------
 
 
-def _check_slugs(slugs: Iterable[str] | None) -> list[Indicator]:
+def check_slugs(slugs: Iterable[str] | None) -> list[Indicator]:
     if slugs is None:
         return list(CATALOGUE)
     chosen = list(slugs)
@@ -545,7 +545,7 @@ def _check_slugs(slugs: Iterable[str] | None) -> list[Indicator]:
     return [BY_SLUG[s] for s in chosen]
 
 
-def _check_by(by: str) -> None:
+def check_by(by: str) -> None:
     if by not in DIMENSIONS:
         raise ActionError("bad_dimension", f"维度应为 {'、'.join(DIMENSIONS)} 之一", "by")
 
@@ -563,8 +563,8 @@ def compute(
     """Every chosen indicator (default all that support `by`) for the slice, broken down by `by`,
     with the previous year's value and the year-on-year change; sorted by slug order, then key."""
     period = parse_period(period) if isinstance(period, str) else period
-    _check_by(by)
-    indicators = [i for i in _check_slugs(slugs) if by in i.dimensions]
+    check_by(by)
+    indicators = [i for i in check_slugs(slugs) if by in i.dimensions]
     own = con is None
     con = con or store.connect()
     try:
@@ -696,7 +696,7 @@ def drill(
 ) -> DrillPage:
     """The records behind an indicator's value in the period (newest first, paged)."""
     period = parse_period(period) if isinstance(period, str) else period
-    indicator = _check_slugs([slug])[0]
+    indicator = check_slugs([slug])[0]
     if indicator.drill is None:
         raise ActionError("no_records", f"指标“{indicator.name}”来自主数据，没有可下钻的执法记录", "slug")
     page, page_size = max(1, page), min(max(1, page_size), 500)

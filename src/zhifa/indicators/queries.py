@@ -53,7 +53,8 @@ def indicator_values(
     slugs: Iterable[str] | None = None,
 ) -> list[Value]:
     period = engine.parse_period(period) if isinstance(period, str) else period
-    chosen = None if slugs is None else list(slugs)
+    chosen = None if slugs is None else [i.slug for i in engine.check_slugs(slugs)]
+    engine.check_by(by)
     if not (period.closed and by == MATERIALIZED_BY):
         return engine.compute(period, by=by, region=region, agency=agency, agencies=agencies, slugs=chosen)
     from zhifa.indicators.actions import do_refresh_indicators
