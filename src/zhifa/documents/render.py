@@ -13,20 +13,24 @@ collections except Noto. `ZHIFA_CJK_FONT` / `ZHIFA_CJK_FONT_BOLD` (and `ZHIFA_CJ
 the text is extractable.
 
 Speed (`docs/documents.md`, "Rendering speed"): parsing the 21 MB collection for every document cost
-≈0.4 s. The process now keeps one parsed copy of a smaller font — the collection cut once to ASCII,
-GB2312, CJK punctuation and full-width forms (≈7,600 glyphs, cached under `$ZHIFA_DATA_DIR/fonts/`)
-— and gives each document a fresh, lazily opened copy of that file for fpdf2 to subset, ≈30 ms a
-PDF. A document with a character outside the cut (a rare name character) falls back to the full
-font, as before; so do CFF fonts (Noto), which keep the old path.
+≈0.25–0.4 s. The process now keeps one parsed copy of a smaller font — the collection cut once to
+ASCII, CJK punctuation, full-width forms and GB2312's level-1 汉字 (`common`, ≈4,400 glyphs; the
+whole of GB2312, ≈7,600, as the second cut), cached under `$ZHIFA_DATA_DIR/fonts/` — and gives
+each document a fresh, lazily opened copy of that file for fpdf2 to subset, ≈25 ms a PDF. A
+document with a character outside both cuts (a rare name character) falls back to the full font,
+as before; so do CFF fonts (Noto), which keep the old path.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import io
 import logging
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -121,12 +125,16 @@ _DROP_TABLES = ("BDF ", "EBDT", "EBLC", "EBSC", "FFTM", "GDEF", "GPOS", "GSUB", 
 _DROP_TABLES += ("meta", "sbix", "CBDT", "CBLC", "SVG ", "CPAL", "COLR", "vhea", "vmtx", "VORG")
 
 
-def common_codepoints() -> frozenset[int]:
-    """What the cut keeps: printable ASCII, every GB2312 character (6,763 汉字 and its symbols),
-    general punctuation, CJK symbols and punctuation, full-width forms."""
+@lru_cache(maxsize=2)
+def cut_codepoints(cut: str) -> frozenset[int]:
+    """What a cut keeps: printable ASCII, general punctuation, CJK symbols and punctuation,
+    full-width forms, and GB2312's symbols with its level-1 汉字 (`common`: the 3,755 most used,
+    rows 0xB0–0xD7) or all its 6,763 汉字 (`gb2312`). Per-document cost grows with the glyph
+    count, so documents try the smaller cut first."""
+    last_row = 0xD7 if cut == "common" else 0xF7
     points = set(range(0x20, 0x7F)) | set(range(0x2000, 0x2070))
     points |= set(range(0x3000, 0x3040)) | set(range(0xFF00, 0xFFF0))
-    for high in range(0xA1, 0xF8):
+    for high in range(0xA1, last_row + 1):
         for low in range(0xA1, 0xFF):
             try:
                 points.add(ord(bytes((high, low)).decode("gb2312")))
@@ -135,8 +143,11 @@ def common_codepoints() -> frozenset[int]:
     return frozenset(points)
 
 
-def _cut_font(font: FontFile) -> bytes:
-    """The font cut to `common_codepoints()` as TrueType bytes (≈0.5 s for uming.ttc). Glyph names
+CUTS = ("common", "gb2312")
+
+
+def _cut_font(font: FontFile, cut: str) -> bytes:
+    """The font cut to `cut_codepoints(cut)` as TrueType bytes (≈0.5 s for uming.ttc). Glyph names
     and hinting are kept, bounding boxes are not recomputed: the glyphs are the original bytes."""
     from fontTools import subset as ftsubset
     from fontTools.ttLib import TTFont
@@ -148,7 +159,7 @@ def _cut_font(font: FontFile) -> bytes:
         for tag in _DROP_TABLES:
             if tag in source:
                 del source[tag]
-        wanted = common_codepoints() & set(source.getBestCmap())
+        wanted = cut_codepoints(cut) & set(source.getBestCmap())
         options = ftsubset.Options(notdef_outline=True, recommended_glyphs=True, glyph_names=True)
         options.name_IDs, options.name_languages, options.layout_features = ["*"], ["*"], []
         subsetter = ftsubset.Subsetter(options)
@@ -164,7 +175,7 @@ def _cut_font(font: FontFile) -> bytes:
         source.close()
 
 
-def _cut_path(font: FontFile) -> Path | None:
+def _cut_path(font: FontFile, cut: str) -> Path | None:
     """Where the cut is cached: in the data directory, named after the source file's size and
     modification time, so a changed font is cut again."""
     try:
@@ -174,18 +185,18 @@ def _cut_path(font: FontFile) -> Path | None:
     except Exception:  # no Django settings (a script): keep the cut in memory only
         return None
     stat = font.path.stat()
-    name = f"{font.path.stem}-{font.index}-{stat.st_size}-{int(stat.st_mtime)}-v{SUBSET_VERSION}.ttf"
+    name = f"{font.path.stem}-{font.index}-{cut}-{stat.st_size}-{int(stat.st_mtime)}-v{SUBSET_VERSION}.ttf"
     return data_dir / "fonts" / name
 
 
-def _cut_bytes(font: FontFile) -> bytes:
+def _cut_bytes(font: FontFile, cut: str) -> bytes:
     """The cached cut, made (and written atomically) when missing or unreadable."""
-    path = _cut_path(font)
+    path = _cut_path(font, cut)
     if path is not None and path.is_file():
         data = path.read_bytes()
         if data[:4] in (b"\x00\x01\x00\x00", b"true"):
             return data
-    data = _cut_font(font)
+    data = _cut_font(font, cut)
     if path is not None:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -207,19 +218,19 @@ class CachedFace:
     codepoints: frozenset[int]
 
 
-_faces: dict[FontFile, CachedFace | None] = {}
+_faces: dict[tuple[FontFile, str], CachedFace | None] = {}
 _faces_lock = threading.Lock()
 
 
-def cached_face(font: FontFile) -> CachedFace | None:
+def cached_face(font: FontFile, cut: str = CUTS[0]) -> CachedFace | None:
     """The process's parsed cut of `font`, or None for fonts the cut is not for (CFF outlines)."""
     with _faces_lock:
-        if font not in _faces:
-            _faces[font] = _load_face(font)
-        return _faces[font]
+        if (font, cut) not in _faces:
+            _faces[font, cut] = _load_face(font, cut)
+        return _faces[font, cut]
 
 
-def _load_face(font: FontFile) -> CachedFace | None:
+def _load_face(font: FontFile, cut: str) -> CachedFace | None:
     from fontTools.ttLib import TTFont
     from fpdf import FPDF
     from fpdf.fonts import TTFFont
@@ -230,7 +241,7 @@ def _load_face(font: FontFile) -> CachedFace | None:
             return None
     finally:
         probe.close()
-    data = _cut_bytes(font)
+    data = _cut_bytes(font, cut)
     template = TTFFont(FPDF(), io.BytesIO(data), "cjk", "")  # type: ignore[arg-type]
     template.ttfont.close()
     template.ttfont = None  # type: ignore[assignment]  # every document opens its own
@@ -255,6 +266,18 @@ def _attach_face(pdf: FPDF, family: str, style: str, face: CachedFace) -> None:
     font.missing_glyphs, font.biggest_size_pt, font._hbfont, font.color_font = [], 0, None, None
     font.subset = SubsetMap(font)
     pdf.fonts[font.fontkey] = font
+
+
+def _covering_faces(styles: list[tuple[str, FontFile]], drawn: set[int]) -> list[CachedFace] | None:
+    """The smallest cut whose faces have every drawn character, None when none has (CFF fonts,
+    rare characters): then the full font is parsed for the document."""
+    for cut in CUTS:
+        faces = [cached_face(font, cut) for _, font in styles]
+        if all(face is not None and drawn <= face.codepoints for face in faces):
+            return faces  # type: ignore[return-value]
+        if any(face is None for face in faces):
+            return None
+    return None
 
 
 def _drawn_characters(content: Layout) -> set[int]:
@@ -300,6 +323,28 @@ def render_pdf(kind: str, context: dict[str, object], number: str, *, cached_fon
 
     `cached_font=False` parses the full font file for this document, as before the cache (the
     benchmark's baseline, and the fallback for characters outside the cut)."""
+    with _no_collection():
+        return _render_pdf(kind, context, number, cached_font)
+
+
+@contextmanager
+def _no_collection() -> Iterator[None]:
+    """The cyclic garbage collector paused while a PDF is made. The font subsetting allocates
+    tens of thousands of short-lived objects; collections during the render promote them to the
+    oldest generation, which soon triggers a full collection of the whole process (≈70 ms in a
+    Django process, every few documents). They die by reference counting right after; the
+    collector resumes afterwards (only if it was running: nested or concurrent renders leave
+    it as they found it)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _render_pdf(kind: str, context: dict[str, object], number: str, cached_font: bool) -> bytes:
     from fpdf import FPDF
 
     # the subsetter drops the embedded bitmap strikes (BDF) of some CJK fonts, and says so
@@ -319,14 +364,13 @@ def render_pdf(kind: str, context: dict[str, object], number: str, *, cached_fon
     pdf.set_creation_date(dt.datetime(2000, 1, 1, tzinfo=dt.UTC))  # reproducible bytes
     has_bold = bold != regular
     styles = [("", regular), ("B", bold)] if has_bold else [("", regular)]
-    faces = [cached_face(font) for _, font in styles] if cached_font else []
-    drawn = _drawn_characters(content)
-    if faces and all(face is not None and drawn <= face.codepoints for face in faces):
+    faces = _covering_faces(styles, _drawn_characters(content)) if cached_font else None
+    if faces is not None:
         for (style, _), face in zip(styles, faces, strict=True):
-            _attach_face(pdf, "cjk", style, face)  # type: ignore[arg-type]
+            _attach_face(pdf, "cjk", style, face)
     else:
         if cached_font:
-            log.info("PDF %s: characters outside the cached font cut, full font used", content.number)
+            log.info("PDF %s: characters outside the cached font cuts, full font used", content.number)
         for style, font in styles:
             pdf.add_font("cjk", style, str(font.path), collection_font_number=font.index)
 
