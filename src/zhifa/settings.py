@@ -37,6 +37,8 @@ INSTALLED_APPS = [
     "zhifa.rules",
     "zhifa.cases",
     "zhifa.indicators",
+    "zhifa.clues",
+    "zhifa.cockpit",
 ]
 
 MIDDLEWARE = [

@@ -189,3 +189,15 @@ def allowed(role: str | None, model_label: str, action: str) -> bool:
 INDICATOR = "indicators.indicatorvalue"
 for _role in (Role.OFFICER, Role.AGENCY_LEAD, Role.LEGAL_REVIEWER, Role.AGENCY_ADMIN, Role.SUPERVISOR):
     PERMISSIONS[_role][INDICATOR] = R
+
+# Clues (监督线索, zhifa.clues): the justice bureau reads its region's clues and marks them true or
+# false positive (change), runs the models and sets regional model parameters; agency roles read
+# their own agency's clues. Runs belong to the installation: supervisors and the sysadmin start them.
+CLUE = "clues.clue"
+CLUE_RUN = "clues.cluerun"
+CLUE_MODEL_VERSION = "clues.cluemodelversion"
+CLUE_PARAMETER = "clues.clueparametersetting"
+for _role in (Role.OFFICER, Role.AGENCY_LEAD, Role.LEGAL_REVIEWER, Role.AGENCY_ADMIN):
+    PERMISSIONS[_role].update({CLUE: R, CLUE_MODEL_VERSION: R, CLUE_PARAMETER: R})
+PERMISSIONS[Role.SUPERVISOR].update({CLUE: RW, CLUE_RUN: RAW, CLUE_MODEL_VERSION: R, CLUE_PARAMETER: RAW})
+PERMISSIONS[Role.SYSADMIN].update({CLUE_RUN: RAW})
