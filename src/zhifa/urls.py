@@ -17,5 +17,6 @@ urlpatterns = [
     path("exchange/", include("zhifa.exchange.urls")),
     path("gongshi/", include("zhifa.disclosure.urls")),
     path("cases/", include("zhifa.cases.urls")),
+    path("cockpit/", include("zhifa.cockpit.urls")),
     path("api/v1/", api.urls),
 ]
