@@ -10,7 +10,9 @@ cuts of the font, collector paused during the render). The warm-up is timed apar
 per party, which cuts the font into the data directory and parses both cuts once (南浔's 浔 is
 outside the level-1 cut). Prints the median and mean per document for both and the ratio
 baseline / new; the machine is shared, run twice. Each PDF is checked: it must embed a font
-subset and its text must extract.
+subset and its text must extract; and the first documents are rendered a third way, decoding the
+cut's file for each (`render._DECODE_PER_DOCUMENT`), which must give the same bytes as the shared
+decoded cut.
 """
 
 from __future__ import annotations
@@ -76,6 +78,22 @@ def _run(documents: int, *, cached_font: bool) -> list[float]:
     return times
 
 
+def _same_bytes(documents: int) -> None:
+    from zhifa.documents import render
+
+    def pdfs() -> list[bytes]:
+        return [render.render_pdf("penalty_decision", _context(i), f"N{i}") for i in range(documents)]
+
+    shared = pdfs()
+    render._DECODE_PER_DOCUMENT = True
+    try:
+        decoded = pdfs()
+    finally:
+        render._DECODE_PER_DOCUMENT = False
+    assert shared == decoded, "the shared decoded cut and a per-document decode give different PDFs"
+    print(f"{documents} PDFs byte-identical with the cut decoded per document")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -107,6 +125,7 @@ def main() -> None:
         f"{'cached cuts, warm-up':<28} {first * 1000:7.1f} ms ({len(PARTIES)} documents: cuts the font, parses both cuts)"
     )
     print(line("cached cuts, after warm-up", cached))
+    _same_bytes(min(args.documents, 8))
     ratio = statistics.median(baseline) / statistics.median(cached)
     print(f"ratio (baseline / cached, medians): {ratio:.1f}x")
 
