@@ -119,6 +119,7 @@ def _register_routers() -> None:
     from zhifa.powers.api import router as powers_router
     from zhifa.registry.api import router as registry_router
     from zhifa.rules.api import router as rules_router
+    from zhifa.supervision.api import router as supervision_router
 
     api.add_router("/", accounts_router)
     api.add_router("/", core_router)
@@ -132,6 +133,7 @@ def _register_routers() -> None:
     api.add_router("/", documents_router)
     api.add_router("/", disclosure_router)
     api.add_router("/", indicators_router)
+    api.add_router("/", supervision_router)
 
 
 _register_routers()

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "zhifa.indicators",
     "zhifa.clues",
     "zhifa.cockpit",
+    "zhifa.supervision",
 ]
 
 MIDDLEWARE = [

@@ -201,3 +201,20 @@ for _role in (Role.OFFICER, Role.AGENCY_LEAD, Role.LEGAL_REVIEWER, Role.AGENCY_A
     PERMISSIONS[_role].update({CLUE: R, CLUE_MODEL_VERSION: R, CLUE_PARAMETER: R})
 PERMISSIONS[Role.SUPERVISOR].update({CLUE: RW, CLUE_RUN: RAW, CLUE_MODEL_VERSION: R, CLUE_PARAMETER: RAW})
 PERMISSIONS[Role.SYSADMIN].update({CLUE_RUN: RAW})
+
+# Disposition of clues (线索处置, zhifa.supervision): the justice bureau opens, triages and handles
+# its region's dispositions (notices, verification, decisions); the agency lead and the agency admin
+# answer for their agency (acknowledge, rectification report), officers and the legal reviewer read
+# their agency's. `supervision.inbox` is the agency's 整改 inbox page (no model of its own).
+DISPOSITION_MODELS = ("supervision.disposition", "supervision.dispositionstep")
+for _role, _rights in {
+    Role.SUPERVISOR: RAW,
+    Role.AGENCY_LEAD: RW,
+    Role.AGENCY_ADMIN: RW,
+    Role.OFFICER: R,
+    Role.LEGAL_REVIEWER: R,
+}.items():
+    for _label in DISPOSITION_MODELS:
+        PERMISSIONS[_role][_label] = _rights
+for _role in (Role.OFFICER, Role.AGENCY_LEAD, Role.LEGAL_REVIEWER, Role.AGENCY_ADMIN):
+    PERMISSIONS[_role]["supervision.inbox"] = R

@@ -30,6 +30,10 @@ class DocumentKind(models.TextChoices):
     SUMMARY_DECISION = "summary_decision", "当场行政处罚决定书"
     SERVICE_RECEIPT = "service_receipt", "送达回证"
     CLOSING_REPORT = "closing_report", "结案报告"
+    # 行政执法监督 (zhifa.supervision): issued by the supervising body (the justice bureau)
+    SUPERVISION_NOTICE = "supervision_notice", "行政执法监督通知书"
+    SUPERVISION_OPINION = "supervision_opinion", "行政执法监督意见书"
+    SUPERVISION_DECISION = "supervision_decision", "行政执法监督决定书"
 
 
 @dataclass(frozen=True)
@@ -261,6 +265,61 @@ SPECS: dict[str, KindSpec] = {
                 AGENCY_NAME,
                 DATE,
             ),
+        ),
+        # 行政执法监督 (zhifa.supervision): the supervising body's written demand to an
+        # enforcement agency — the problem found, the basis, what to rectify and by when.
+        KindSpec(
+            DocumentKind.SUPERVISION_NOTICE,
+            "监通",
+            (
+                _f("recipient", "被监督单位"),
+                _f("problem", "发现的问题", paragraph=True),
+                _f("evidence", "线索与证据", required=False, paragraph=True),
+                _f("legal_basis", "监督依据", paragraph=True),
+                _f("requirement", "整改要求", paragraph=True),
+                _f("deadline", "整改期限"),
+                _f("feedback", "反馈要求", required=False, paragraph=True),
+                AGENCY_NAME,
+                DATE,
+                _f("seal_text", "印章", required=False),
+            ),
+            seal=True,
+        ),
+        KindSpec(
+            DocumentKind.SUPERVISION_OPINION,
+            "监意",
+            (
+                _f("recipient", "被监督单位"),
+                _f("problem", "发现的问题", paragraph=True),
+                _f("evidence", "线索与证据", required=False, paragraph=True),
+                _f("legal_basis", "监督依据", paragraph=True),
+                _f("requirement", "监督意见及整改要求", paragraph=True),
+                _f("deadline", "整改期限"),
+                _f("feedback", "反馈要求", required=False, paragraph=True),
+                AGENCY_NAME,
+                DATE,
+                _f("seal_text", "印章", required=False),
+            ),
+            seal=True,
+        ),
+        # Binding: issued when a rectification was overdue or rejected (or directly after a
+        # general-procedure investigation).
+        KindSpec(
+            DocumentKind.SUPERVISION_DECISION,
+            "监决",
+            (
+                _f("recipient", "被监督单位"),
+                _f("problem", "查明的问题", paragraph=True),
+                _f("history", "整改情况", required=False, paragraph=True),
+                _f("legal_basis", "监督依据", paragraph=True),
+                _f("decision", "监督决定", paragraph=True),
+                _f("deadline", "履行期限"),
+                _f("feedback", "反馈要求", required=False, paragraph=True),
+                AGENCY_NAME,
+                DATE,
+                _f("seal_text", "印章", required=False),
+            ),
+            seal=True,
         ),
     )
 }
