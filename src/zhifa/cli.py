@@ -8,6 +8,7 @@ zhifa laws import PATH...                       import law files or folders (JSO
 zhifa laws provisions LAW [--json] [--date D]   the penalty provisions of a law version
 zhifa import FAMILY FILE... --source NAME [--mapping MAP.yaml] [--json]   import exchange records
 zhifa indicators --period P [--region C | --agency C] [--by D] [--format json|csv]   indicator values
+zhifa clues run [--model SLUG] [--json] | clues backtest --model SLUG [--param k=v] [--json]   clue models
 zhifa manage ...                                any Django management command
 """
 
@@ -134,6 +135,9 @@ def build_parser() -> argparse.ArgumentParser:
     ind.add_argument("--slugs", default=None)
     ind.add_argument("--format", choices=["json", "csv"], default="json")
 
+    clu = sub.add_parser("clues", help="问题线索模型：run 运行，backtest 回测", add_help=False)
+    clu.add_argument("rest", nargs=argparse.REMAINDER)
+
     sub.add_parser("manage", help="Django 管理命令", add_help=False)
     return parser
 
@@ -167,6 +171,8 @@ def main(argv: list[str] | None = None) -> int:
         return _call("import_records", args.family, *args.paths, "--source", args.source, *extra)
     if args.command == "snapshot":
         return _call("snapshot_registry", *args.families, *(["--json"] if args.json else []))
+    if args.command == "clues":
+        return _call("clues", *args.rest)
     if args.command == "indicators":
         where = ["--region", args.region] if args.region else ["--agency", args.agency] if args.agency else []
         extra = [
