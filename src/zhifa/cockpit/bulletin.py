@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import logging
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
@@ -130,15 +131,18 @@ def build(user: Any, period: Period, agencies: Collection[str], scope_name: str)
 def render(content: Bulletin) -> bytes:
     from fpdf import FPDF
 
+    logging.getLogger("fontTools.subset").setLevel(logging.ERROR)
     regular, _ = documents.cjk_fonts()
     pdf = FPDF(format="A4", unit="mm")
     pdf.set_creator("zhifa")
     pdf.set_title(f"{content.title} {content.subtitle}")
     pdf.set_creation_date(dt.datetime(2000, 1, 1, tzinfo=dt.UTC))
-    face = documents.cached_face(regular)
     drawn = {ord(c) for text in content.texts() for c in text if ord(c) >= 0x20}
-    if face is not None and drawn <= face.codepoints:
-        documents._attach_face(pdf, "cjk", "", face)  # the documents app's cached cut, parsed once
+    # the documents app's cached cuts of the font (parsed once per process) when they cover
+    # every character drawn, else the full font
+    faces = documents._covering_faces([("", regular)], drawn)
+    if faces is not None:
+        documents._attach_face(pdf, "cjk", "", faces[0])
     else:
         pdf.add_font("cjk", "", str(regular.path), collection_font_number=regular.index)
     pdf.set_margins(20, 20, 20)

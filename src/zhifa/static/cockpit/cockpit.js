@@ -24,8 +24,8 @@
             "<br>" + d.indicator + "：" + (v[3] === null ? "—" : v[3]) + (d.unit || "");
         }
       },
-      grid: { left: 48, right: 24, top: 24, bottom: 72 },
-      xAxis: { name: d.x_name, nameLocation: "middle", nameGap: 26, type: "value", scale: true },
+      grid: { left: 48, right: 24, top: 24, bottom: 96 },
+      xAxis: { name: d.x_name, nameLocation: "middle", nameGap: 28, type: "value", scale: true },
       yAxis: { name: d.y_name, type: "value", scale: true },
       visualMap: {
         dimension: 3, min: low, max: high === low ? low + 1 : high, calculable: true,
@@ -53,7 +53,7 @@
       grid: { left: 48, right: 16, top: 36, bottom: 28 },
       xAxis: { type: "category", data: d.categories },
       yAxis: { type: "value" },
-      series: d.series.map(function (s) { return { type: "line", name: s.name, data: s.data, smooth: true }; })
+      series: d.series.map(function (s) { return { type: "line", name: s.name, data: s.data }; })
     };
   }
 
