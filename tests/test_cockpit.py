@@ -260,6 +260,8 @@ def test_agency_page_shows_every_indicator_with_the_api_values(facts: Facts, as_
     assert "+100.0%" in html
     # peers: the 吴兴 market bureau is county-level, the city bureau has no peer in scope
     assert "查看范围内无同类执法主体" in html
+    alone = {row[1].value: row for row in response.context["tables"]["indicators"].rows}["行政检查数"]
+    assert (alone[6].text, alone[7].text) == ("—", "—")
     # the never-used power is listed first and marked
     powers_table = response.context["tables"]["powers"]
     assert powers_table.rows[0][0].value == facts.unused.code

@@ -27,7 +27,7 @@ from zhifa.analytics import store
 from zhifa.core import roles
 from zhifa.core.identifiers import mask_id_number
 from zhifa.indicators.api import visible_agencies
-from zhifa.indicators.catalogue import CATALOGUE, Indicator
+from zhifa.indicators.catalogue import Indicator
 from zhifa.indicators.engine import Period, Value
 from zhifa.indicators.queries import indicator_values
 from zhifa.registry.models import INDUSTRY_SECTIONS, Agency
@@ -550,7 +550,3 @@ def _columns(con: duckdb.DuckDBPyConnection, view: str) -> set[str]:
         return {row[0] for row in con.sql(f'DESCRIBE SELECT * FROM "{view}"').fetchall()}
     except duckdb.Error:
         return set()
-
-
-def catalogue() -> tuple[Indicator, ...]:
-    return CATALOGUE

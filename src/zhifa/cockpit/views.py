@@ -65,10 +65,6 @@ def _scope_name(user: Any) -> str:
     return region.full_name if region is not None else ""
 
 
-def _value_cell(value: Value | None, indicator: Indicator, **extra: Any) -> Cell:
-    return num(None if value is None else value.value, **extra)
-
-
 def _respond(
     request: HttpRequest, template: str, context: dict[str, Any], tables: list[Table], filename: str
 ) -> HttpResponse:
@@ -295,6 +291,7 @@ def agency_page(request: HttpRequest, code: str) -> HttpResponse:
         raise Http404
     by_agency = queries.values_by_agency(period, agencies)
     group = [a.code for a in queries.peers(agency, info.values())]
+    has_peers = len(group) > 1  # the agency itself is always in its group
 
     indicator_table = Table(
         "indicators",
@@ -324,8 +321,11 @@ def agency_page(request: HttpRequest, code: str) -> HttpResponse:
                 Cell(_val(value), number(_val(value)), css="value", title=indicator.slug),
                 num(None if value is None else value.previous),
                 yoy_cell(value, indicator.higher_is_better),
-                num(stat.median),
-                cell(stat.rank, f"{stat.rank} / {stat.size}" if stat.rank else "—"),
+                num(stat.median if has_peers else None),
+                cell(
+                    stat.rank if has_peers else None,
+                    f"{stat.rank} / {stat.size}" if has_peers and stat.rank else "—",
+                ),
             ]
         )
 
