@@ -13,6 +13,7 @@ from django.core.management import call_command
 
 from tests.conftest import make_user
 from tests.test_supervision_support import make_clue, make_justice_bureau
+from zhifa.clues.models import Clue
 from zhifa.core.audit import verify_chain
 from zhifa.core.models import AuditEntry
 from zhifa.core.roles import Role
@@ -112,6 +113,7 @@ def test_clue_goes_through_notice_rectification_and_verification_to_closed(api_a
 
     closed = _run(supervisor, d, "accept_rectification", {"opinion": "整改到位"})
     assert closed["state"] == "closed" and closed["outcome"] == "confirmed_rectified"
+    assert Clue.objects.get(pk=clue.pk).verdict == "true_positive"  # through the clues app's action
     assert closed["transitions"] == []
     labels = [t["label"] for t in closed["timeline"]]
     for label in (
@@ -231,6 +233,8 @@ def test_unfounded_clue_is_closed_after_investigation(api_as, city, justice):
     assert wrong["code"] == "invalid_outcome"
     closed = _run(supervisor, d, "close", {"reason": "经核查已批准延期，线索不实"})
     assert closed["outcome"] == "unfounded"
+    clue = Disposition.objects.get(pk=d).clue
+    assert clue.verdict == "false_positive" and clue.verdict_note == "经核查已批准延期，线索不实"
 
 
 def test_guards(api_as, users, city, justice):
@@ -283,12 +287,14 @@ def test_guards(api_as, users, city, justice):
     noticed = _run(supervisor, d, "issue_notice", {"requirement": "整改"})
     due = dt.date.fromisoformat(noticed["deadline"])
     assert 30 <= (due - TODAY).days <= 40
+    # evidence must be this disposition's own (same agency, case_ref = the disposition's number)
+    foreign = _upload(lead, "湖市监罚〔2026〕99号", b"%PDF-1.4 another case")
+    unknown = _run(lead, d, "submit_report", {"text": "已整改", "evidence_ids": [foreign]}, status=422)
+    assert unknown["code"] == "unknown_evidence" and unknown["field"] == "evidence_ids.0"
     # the agency may not verify its own report
     _run(lead, d, "submit_report", {"text": "已整改"})
     assert _run(lead, d, "accept_rectification", status=403)["code"] == "permission_denied"
-    # evidence of another disposition is refused
-    refused = AuditEntry.objects.filter(action="supervision.accept_rectification").count()
-    assert refused == 0
+    assert not AuditEntry.objects.filter(action="supervision.accept_rectification").exists()
 
 
 def test_list_filters_and_procedure_table(api_as, city, justice):

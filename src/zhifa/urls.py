@@ -18,5 +18,6 @@ urlpatterns = [
     path("gongshi/", include("zhifa.disclosure.urls")),
     path("cases/", include("zhifa.cases.urls")),
     path("cockpit/", include("zhifa.cockpit.urls")),
+    path("supervision/", include("zhifa.supervision.urls")),
     path("api/v1/", api.urls),
 ]

@@ -449,17 +449,19 @@ def _close(actor: Any, d: Disposition, body: dict[str, Any], day: dt.date) -> di
 
 
 def _set_clue_verdict(actor: Any, d: Disposition, verdict: str, note: str) -> None:
-    """Record the clue's verdict through the clues app's action when it offers one
-    (`zhifa.clues.actions.do_mark_verdict(actor, clue_id, verdict, note)`); the step keeps the
-    outcome either way. A verdict already set by a person is not overwritten."""
-    try:
-        from zhifa.clues.actions import do_mark_verdict  # type: ignore[attr-defined]
-    except ImportError:
-        return
+    """Record the clue's verdict through the clues app's action (`do_mark_clue`, audited there):
+    an accepted rectification or a decision confirms the clue (true positive), a close as
+    unfounded marks it a false positive. A verdict already set is not overwritten; a clue the
+    actor may not change (no region of its own outside the actor's) keeps its verdict unset."""
+    from zhifa.clues.actions import do_mark_clue
+
     clue = Clue.objects.get(pk=d.clue_id)
     if clue.verdict:
         return
-    do_mark_verdict(actor, clue.pk, verdict, note)
+    try:
+        do_mark_clue(actor, clue.pk, verdict, note)
+    except (NotFound, PermissionDenied):
+        return
 
 
 HANDLERS: dict[str, Handler] = {
