@@ -329,3 +329,20 @@ def test_docs_list_every_transition():
     assert markdown_table() in DOCS.read_text(encoding="utf-8"), (
         "docs/supervision.md is out of date: paste zhifa.supervision.procedure.markdown_table()"
     )
+
+
+def test_supervisor_escalates_its_region_and_opens_pending_clues(api_as, users, city, justice, monkeypatch):
+    supervisor = api_as(Role.SUPERVISOR)
+    pending = [make_clue(city.market_city), make_clue(city.other_city)]
+    opened = actions.do_open_pending(users[Role.SUPERVISOR])
+    assert [d.clue_id for d in opened] == [pending[0].pk]  # the Hangzhou clue is outside 湖州
+    assert actions.do_open_pending(None)[0].clue_id == pending[1].pk
+    d = opened[0].pk
+    _run(supervisor, d, "triage", {"procedure": "simple"})
+    deadline = TODAY + dt.timedelta(days=3)
+    _run(supervisor, d, "issue_notice", {"requirement": "整改", "deadline": deadline.isoformat()})
+    monkeypatch.setattr(actions, "_today", lambda: deadline + dt.timedelta(days=1))
+    assert api_as(Role.AGENCY_LEAD).post("/supervision/escalations", {}).status_code == 403
+    answer = supervisor.post("/supervision/escalations", {})
+    assert answer.status_code == 200 and [e["id"] for e in answer.json()["escalated"]] == [d]
+    assert answer.json()["escalated"][0]["overdue"] is True
