@@ -109,6 +109,7 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 def _register_routers() -> None:
     from zhifa.accounts.api import router as accounts_router
     from zhifa.cases.api import router as cases_router
+    from zhifa.clues.api import router as clues_router
     from zhifa.core.api import router as core_router
     from zhifa.disclosure.api import router as disclosure_router
     from zhifa.documents.api import router as documents_router
@@ -118,6 +119,7 @@ def _register_routers() -> None:
     from zhifa.laws.api import router as laws_router
     from zhifa.powers.api import router as powers_router
     from zhifa.registry.api import router as registry_router
+    from zhifa.review.api import router as review_router
     from zhifa.rules.api import router as rules_router
     from zhifa.supervision.api import router as supervision_router
 
@@ -133,7 +135,9 @@ def _register_routers() -> None:
     api.add_router("/", documents_router)
     api.add_router("/", disclosure_router)
     api.add_router("/", indicators_router)
+    api.add_router("/", clues_router)
     api.add_router("/", supervision_router)
+    api.add_router("/", review_router)
 
 
 _register_routers()

@@ -335,8 +335,8 @@ def _chg(con: duckdb.DuckDBPyConnection, ctx: Context, reference: Any) -> None:
         ("decision", "decision_number", _CHANGE_FIELDS),
     ):
         s = _Source(con, f"{family}_history")
-        if not s.has("_record_version"):
-            continue
+        if not (s.has("_record_version") and s.has("_ingested_at")):
+            continue  # nothing stored yet
         history = f'"{family}_history"'
         present = [(column, label, kind) for column, label, kind in fields if s.has(column)]
         others = [(c, kind) for c, _, kind in present if c != "decided_on"]
@@ -543,7 +543,7 @@ def run_model(
             where += f" AND r.agency_code IN ({_sql_list(sorted(codes))})"
         rows = con.sql(
             "SELECT r.agency_code, ag.region_code, r.identity, r.title, r.detail, r.evidence"
-            f" FROM ({sql}) r LEFT JOIN ag ON ag.agency_code = r.agency_code WHERE {where} ORDER BY r.identity"
+            f" FROM ({sql}\n) r LEFT JOIN ag ON ag.agency_code = r.agency_code WHERE {where} ORDER BY r.identity"
         ).fetchall()
         shown = {name: parameters.render_value(value) for name, value in values}
         seen: set[str] = set()
