@@ -511,9 +511,10 @@ def test_current_view_equals_the_window_over_the_history(analytics_dir: Path) ->
 def test_connect_reports_the_pinned_versions_and_prunes_by_year(analytics_dir: Path) -> None:
     store.upsert("inspection", inspections([1], year=2024), "run-1")
     store.upsert("inspection", inspections([2], year=2025), "run-2")
-    versions: dict[str, int | None] = {}
-    con = store.connect(versions)
-    assert versions["inspection"] == 1 and versions["case"] is None
+    pins: dict[str, store.Pinned | None] = {}
+    con = store.connect(pins)
+    assert pins["inspection"].version == 1 and pins["case"] is None
+    assert store.fingerprint_of(pins["inspection"], [2025]) == store.fingerprint("inspection", [2025])
     plan = "\n".join(
         row[1] for row in con.sql("EXPLAIN SELECT source_id FROM inspection WHERE year = 2025").fetchall()
     )

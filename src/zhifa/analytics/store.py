@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
+import hashlib
 import json
 import math
 import re
@@ -323,7 +324,7 @@ def _latest_snapshot_date(table: DeltaTable) -> str | None:
     return None if latest is None else str(latest)
 
 
-def connect(versions: dict[str, int | None] | None = None) -> duckdb.DuckDBPyConnection:
+def connect(pins: dict[str, Pinned | None] | None = None) -> duckdb.DuckDBPyConnection:
     """An in-process DuckDB connection with the store's views.
 
     Facts: `<family>` (current records) and `<family>_history` (every version). Master data:
@@ -335,21 +336,22 @@ def connect(versions: dict[str, int | None] | None = None) -> duckdb.DuckDBPyCon
     `deltalake`; the files of that version are scanned by DuckDB's own Parquet reader
     (`read_parquet([...], hive_partitioning)`: partition pruning, projection and row-group
     filters; DuckDB's `delta` extension is not used because it is downloaded at run time).
-    Pass a dict as `versions` to receive the pinned Delta version of each family's main table
-    (None: not written yet) — what the indicator engine keys its materialized results by.
+    Pass a dict as `pins` to receive what each family's main table was pinned at (`Pinned`:
+    version, files, partitions; None: not written yet) — what derived results are keyed by
+    (`fingerprint_of`, `cached`).
     """
     con = _session(duckdb.connect())
     con.execute("SET parquet_metadata_cache = true")
     for family, date_column in FAMILIES.items():
         pinned = _register(con, f"{family}_history", _open_path(history_path(family)), _EMPTY_HISTORY)
         current = _current_view(con, family, pinned)
-        if versions is not None:
-            versions[family] = None if pinned is None else pinned.version
+        if pins is not None:
+            pins[family] = pinned
         if date_column is None:
             snapshots = _open(family)
             snap = _register(con, f"{family}_snapshots", snapshots, _EMPTY_SNAPSHOTS)
-            if versions is not None:
-                versions[family] = None if snap is None else snap.version
+            if pins is not None:
+                pins[family] = snap
             latest = None if snapshots is None else _latest_snapshot_date(snapshots)
             if latest is not None:
                 current = f"SELECT * FROM \"{family}_snapshots\" WHERE {SNAPSHOT_PARTITION} = DATE '{latest}'"
@@ -360,13 +362,14 @@ def connect(versions: dict[str, int | None] | None = None) -> duckdb.DuckDBPyCon
 def fingerprint(family: str, years: Iterable[int] | None = None) -> str:
     """A digest of the family's current files (for facts: only those of the given partition
     years): it changes exactly when a commit adds or removes files there, e.g. new facts of that
-    year. Read from the Delta log; what materialized results are keyed by."""
-    import hashlib
-
+    year. Read from the Delta log now; `fingerprint_of` does the same for a pinned connection."""
     table = _open(family)
-    if table is None:
+    return fingerprint_of(None if table is None else pin(table), years)
+
+
+def fingerprint_of(pinned: Pinned | None, years: Iterable[int] | None = None) -> str:
+    if pinned is None:
         return "empty"
-    pinned = pin(table)
     wanted = None if years is None else {str(year) for year in years}
     chosen = sorted(
         path
@@ -374,6 +377,39 @@ def fingerprint(family: str, years: Iterable[int] | None = None) -> str:
         if wanted is None or PARTITION not in part or part[PARTITION] in wanted
     )
     return hashlib.sha256("\n".join(chosen).encode()).hexdigest()[:32]
+
+
+# Derived results (e.g. the indicator engine's all-agency month cubes) kept as Parquet files
+# keyed by the fingerprints they were computed from; a few per name are kept.
+DERIVED_KEEP = 12
+
+
+def cached(con: duckdb.DuckDBPyConnection, name: str, key: str, sql: str) -> str:
+    """A `read_parquet(...)` of `sql`'s result, computed once per `key` on this connection.
+
+    The result is written to ``ANALYTICS_DIR/_derived/<name>/<key>.parquet`` (a temporary name,
+    then an atomic rename, so concurrent readers see a whole file or none). The key must name
+    everything the result depends on — the fingerprints of the files read, the code's version —
+    so a stale file is simply never asked for again; the oldest files beyond DERIVED_KEEP are
+    deleted (after an hour, so a reader still on one never loses it). Not part of the Delta
+    tables: Spark and delta-rs never see these files."""
+    directory = root() / "_derived" / name
+    path = directory / f"{key}.parquet"
+    if not path.exists():
+        directory.mkdir(parents=True, exist_ok=True)
+        temporary = directory / f".{key}-{uuid.uuid4().hex}.tmp"
+        con.execute(f"COPY ({sql}) TO {_literal(str(temporary))} (FORMAT parquet, COMPRESSION snappy)")
+        temporary.replace(path)
+        _prune_derived(directory)
+    return f"read_parquet({_literal(str(path))})"
+
+
+def _prune_derived(directory: Path) -> None:
+    files = sorted(directory.glob("*.parquet"), key=lambda f: f.stat().st_mtime, reverse=True)
+    hour_ago = time.time() - 3600
+    for old in files[DERIVED_KEEP:]:
+        if old.stat().st_mtime < hour_ago:
+            old.unlink(missing_ok=True)
 
 
 def query(sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> pa.Table:

@@ -52,6 +52,7 @@ AGENCY, REGION, POWER, DOMAIN, MONTH, QUARTER, TOTAL = (
 DIMENSIONS = (AGENCY, REGION, POWER, DOMAIN, MONTH, QUARTER, TOTAL)
 FACT_DIMS = DIMENSIONS
 NO_POWER = (AGENCY, REGION, DOMAIN, MONTH, QUARTER, TOTAL)
+NO_POWER_DOMAIN = (AGENCY, REGION, MONTH, QUARTER, TOTAL)
 MASTER_DIMS = (AGENCY, REGION, TOTAL)
 ORG_DIMS = (AGENCY, REGION, DOMAIN, TOTAL)
 
@@ -94,10 +95,11 @@ class Indicator:
 # --- SQL building blocks -------------------------------------------------------------------
 
 
-def count_of(relation: str, date: str, where: str = "TRUE") -> str:
+def count_of(relation: str, date: str, measure: str = "n") -> str:
+    """Σ measure per (key, period) over a month cube."""
     return (
-        f"SELECT {{dim:{date}}} AS key, {{period:{date}}} AS period, CAST(count(*) AS DOUBLE) AS value"
-        f" FROM {relation} WHERE {{period:{date}}} IS NOT NULL AND ({where}) GROUP BY 1, 2"
+        f"SELECT {{dim:{date}}} AS key, {{period:{date}}} AS period, CAST(sum({measure}) AS DOUBLE) AS value"
+        f" FROM {relation} WHERE {{period:{date}}} IS NOT NULL GROUP BY 1, 2"
     )
 
 
@@ -110,12 +112,12 @@ def ratio(numerator: str, denominator: str, scale: float = 1.0) -> str:
 
 
 ACTS_UNION = (
-    "SELECT agency_code, agency_region, power_code, domain, started_on AS acted_on FROM f_inspection"
-    " UNION ALL SELECT agency_code, agency_region, power_code, domain, decided_on FROM f_decision"
-    " UNION ALL SELECT agency_code, agency_region, power_code, domain, issued_on FROM f_licence"
-    " UNION ALL SELECT agency_code, agency_region, power_code, domain, started_on FROM f_coercion"
+    "SELECT agency_code, agency_region, power_code, domain, started_on AS acted_on, n FROM f_inspection"
+    " UNION ALL SELECT agency_code, agency_region, power_code, domain, decided_on, n FROM f_decision"
+    " UNION ALL SELECT agency_code, agency_region, power_code, domain, issued_on, n FROM f_licence"
+    " UNION ALL SELECT agency_code, agency_region, power_code, domain, started_on, n FROM f_coercion"
 )
-ACTS = f"({ACTS_UNION}) acts"
+ACTS = "f_acts acts"
 ACTS_DRILL = (
     ("inspection", "started_at"),
     ("decision", "decided_on"),
@@ -129,11 +131,16 @@ POWERS_HELD = (
     " FROM m_power GROUP BY 1, 2"
 )
 # Acts on powers the acting agency holds (as of the period's end), one row per act.
-HELD_ACTS = (
-    f"SELECT acts.*, {{period:acted_on}} AS period FROM {ACTS}"
+# Acts on powers the acting agency holds (as of the period's end), with their period.
+HELD_ACTS_SQL = (
+    "SELECT acts.*, {period:acted_on} AS period FROM f_acts acts"
     " JOIN m_power p ON p.power_code = acts.power_code AND p.agency_code = acts.agency_code"
     " AND p.period = {period:acted_on}"
 )
+HELD_ACTS = "SELECT * FROM f_held_acts"
+# Relations several indicators share: the engine builds them once per computation (after the
+# prepared relations, in this order), with the same macros as the indicators' SQL.
+SHARED = {"f_acts": ACTS_UNION, "f_held_acts": HELD_ACTS_SQL}
 POWERS_EXERCISED = (
     "SELECT {dim:acted_on} AS key, period, CAST(count(DISTINCT power_code) AS DOUBLE) AS value"
     f" FROM ({HELD_ACTS}) held GROUP BY 1, 2"
@@ -146,7 +153,7 @@ INSPECTIONS = count_of("f_inspection", "started_on")
 # H = −Σ p_i·ln p_i / ln N, p_i = acts on held power i / acts on held powers, N = powers held.
 BALANCE = f"""
 WITH per_power AS (
-    SELECT {{dim:acted_on}} AS key, period, power_code, count(*) AS n FROM ({HELD_ACTS}) held GROUP BY 1, 2, 3
+    SELECT {{dim:acted_on}} AS key, period, power_code, sum(n) AS n FROM ({HELD_ACTS}) held GROUP BY 1, 2, 3
 ), totals AS (
     SELECT key, period, sum(n) AS total FROM per_power GROUP BY 1, 2
 ), entropy AS (
@@ -161,35 +168,29 @@ FROM ({POWERS_HELD}) held JOIN entropy e ON e.key = held.key AND e.period = held
 # Median days from filing to decision of the cases decided in the period.
 MEDIAN_DAYS = """
 SELECT {dim:decided_on} AS key, {period:decided_on} AS period,
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY CAST(decided_on - filed_on AS DOUBLE)) AS value
-FROM f_case WHERE {period:decided_on} IS NOT NULL AND decided_on IS NOT NULL GROUP BY 1, 2
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY days) AS value
+FROM f_case_decided WHERE {period:decided_on} IS NOT NULL GROUP BY 1, 2
 """
 
 # Cases under the 90-day clock (general procedure) whose deadline fell in the period and has
 # passed: decided by the deadline / all of them (still open ones count as late).
 ON_TIME = """
-SELECT {dim:deadline} AS key, {period:deadline} AS period,
-       100.0 * sum(CASE WHEN decided_on IS NOT NULL AND decided_on <= deadline THEN 1 ELSE 0 END)
-       / count(*) AS value
-FROM f_case
-WHERE {period:deadline} IS NOT NULL AND deadline < {as_of} AND under_clock
-GROUP BY 1, 2
+SELECT {dim:deadline} AS key, {period:deadline} AS period, 100.0 * sum(n_on_time) / sum(n) AS value
+FROM f_case_due WHERE {period:deadline} IS NOT NULL GROUP BY 1, 2
 """
 
 COMPLAINTS = count_of("f_complaint", "received_on")
-CONVERTED = count_of("f_complaint", "received_on", "ticket_number IN (SELECT ticket FROM t_ticket)")
+CONVERTED = count_of("f_complaint", "received_on", "n_converted")
 
 # 吻合度: histogram intersection Σ min(p_i, q_i) of the complaints' and the enforcement acts'
 # (inspections and decisions) distributions over the entities' industries (GB/T 4754 sections).
 ALIGNMENT = """
 WITH c AS (
-    SELECT {dim:received_on} AS key, {period:received_on} AS period, industry, count(*) AS n
-    FROM f_complaint WHERE {period:received_on} IS NOT NULL AND industry IS NOT NULL GROUP BY 1, 2, 3
+    SELECT {dim:received_on} AS key, {period:received_on} AS period, industry, sum(n) AS n
+    FROM f_complaint_industry WHERE {period:received_on} IS NOT NULL GROUP BY 1, 2, 3
 ), a AS (
-    SELECT {dim:acted_on} AS key, {period:acted_on} AS period, industry, count(*) AS n
-    FROM (SELECT agency_code, agency_region, power_code, domain, started_on AS acted_on, industry FROM f_inspection
-          UNION ALL SELECT agency_code, agency_region, power_code, domain, decided_on, industry FROM f_decision) x
-    WHERE {period:acted_on} IS NOT NULL AND industry IS NOT NULL GROUP BY 1, 2, 3
+    SELECT {dim:acted_on} AS key, {period:acted_on} AS period, industry, sum(n) AS n
+    FROM f_entity_acts WHERE {period:acted_on} IS NOT NULL GROUP BY 1, 2, 3
 ), cp AS (
     SELECT key, period, industry, n * 1.0 / sum(n) OVER (PARTITION BY key, period) AS p FROM c
 ), ap AS (
@@ -222,30 +223,21 @@ GROUP BY 1, 2
 # 重复检查: distinct entities this key inspected in the period that another agency inspected
 # within 30 days before or after (`repeated` is prepared by the engine over every agency's
 # inspections with window functions, see engine._repeated_sql).
-REPEATED = """
-SELECT {dim:started_on} AS key, {period:started_on} AS period,
-       CAST(count(DISTINCT CASE WHEN repeated THEN entity_key END) AS DOUBLE) AS value
-FROM f_inspection WHERE {period:started_on} IS NOT NULL GROUP BY 1, 2
-"""
+REPEATED = "SELECT key, period, CAST(repeated AS DOUBLE) AS value FROM e_stats"
 
-REVIEWS = count_of("f_review", "concluded_on", "concluded_on IS NOT NULL")
-CORRECTED = count_of(
-    "f_review", "concluded_on", "outcome IN (" + ", ".join(f"'{o}'" for o in CORRECTIONS) + ")"
-)
+REVIEWS = count_of("f_review", "concluded_on")
+CORRECTED = count_of("f_review", "concluded_on", "n_corrected")
 
 FINES = """
-SELECT {dim:decided_on} AS key, {period:decided_on} AS period, sum(coalesce(fine_amount, 0)) AS value
+SELECT {dim:decided_on} AS key, {period:decided_on} AS period, sum(fines) AS value
 FROM f_decision WHERE {period:decided_on} IS NOT NULL GROUP BY 1, 2
 """
-FINED = count_of("f_decision", "decided_on", "fine_amount > 0")
+FINED = count_of("f_decision", "decided_on", "n_fined")
 
 ENTITIES = "SELECT key, period, CAST(entities AS DOUBLE) AS value FROM m_entity_scope"
 
-FREQUENCY = """
-SELECT {dim:started_on} AS key, {period:started_on} AS period,
-       count(*) * 1.0 / NULLIF(count(DISTINCT entity_key), 0) AS value
-FROM f_inspection WHERE {period:started_on} IS NOT NULL GROUP BY 1, 2
-"""
+# Inspections / distinct identified entities (`e_stats`, see engine._prepare_entity_stats).
+FREQUENCY = "SELECT key, period, n * 1.0 / NULLIF(entities, 0) AS value FROM e_stats"
 
 CERTIFIED = "SELECT {dim:-} AS key, period, CAST(count(*) AS DOUBLE) AS value FROM m_officer WHERE certified GROUP BY 1, 2"
 
@@ -378,7 +370,7 @@ def _indicators() -> tuple[Indicator, ...]:
             "期内实施的行政强制措施件数（查封、扣押、冻结等，不含强制执行）。",
             "件",
             None,
-            count_of("f_coercion", "started_on", "category = 'measure'"),
+            count_of("f_coercion", "started_on", "n_measure"),
             FACT_DIMS,
             Drill((("coercion", "started_on"),), "category = 'measure'"),
             True,
@@ -391,7 +383,7 @@ def _indicators() -> tuple[Indicator, ...]:
             "期内对企业（单位）开展的行政检查次数。",
             "次",
             None,
-            count_of("f_inspection", "started_on", "entity_kind = 'enterprise'"),
+            count_of("f_inspection", "started_on", "n_enterprise"),
             FACT_DIMS,
             Drill((("inspection", "started_at"),), "entity_kind = 'enterprise'"),
             True,
@@ -566,7 +558,7 @@ def _indicators() -> tuple[Indicator, ...]:
             "%",
             True,
             ALIGNMENT,
-            NO_POWER,
+            NO_POWER_DOMAIN,
             Drill((("complaint", "received_at"),)),
             False,
             "投诉与执法",
@@ -580,7 +572,7 @@ def _indicators() -> tuple[Indicator, ...]:
             "%",
             True,
             LEGAL_BASIS,
-            ORG_DIMS,
+            MASTER_DIMS,
             Drill((("decision", "decided_on"),)),
             False,
             "规范性",

@@ -32,6 +32,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import time
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -40,7 +41,7 @@ import duckdb
 
 from zhifa.analytics import store
 from zhifa.core.errors import ActionError
-from zhifa.indicators.catalogue import BY_SLUG, CATALOGUE, DIMENSIONS, Indicator
+from zhifa.indicators.catalogue import BY_SLUG, CATALOGUE, CORRECTIONS, DIMENSIONS, SHARED, Indicator
 
 # An approved extension of the 90-day decision period (Art. 60) is counted as 30 more days:
 # the case records carry the approval date, not the length.
@@ -290,217 +291,399 @@ _PREFIX_SQL = (
 )
 
 
-def prepare(con: duckdb.DuckDBPyConnection, period: Period, slice_: Slice, by: str) -> None:
-    """Build the prepared relations (temp tables) the catalogue's SQL reads; see catalogue.py."""
-    years = ", ".join(str(y) for y in period.years)
-    wide_years = ", ".join(str(y) for y in range(period.years[0] - 2, period.years[-1] + 1))
-    agency = _Source(con, "agency")
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE ag AS SELECT DISTINCT "
-        f"{agency.col('agency_code')}, {agency.col('region_code')} FROM agency"
-    )
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE ag_prefix AS SELECT agency_code, region_code, {_PREFIX_SQL} AS prefix FROM ag"
-    )
-    power = _Source(con, "power")
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE power_domain AS SELECT DISTINCT "
-        f"{power.col('power_code')}, {power.col('domain')} FROM power"
-    )
+TIMINGS: dict[str, float] = {}  # seconds per prepared relation and indicator of the last compute
+
+
+def _execute(con: duckdb.DuckDBPyConnection, sql: str) -> None:
+    found = re.search(r"TEMP (?:TABLE|VIEW) (\w+)", sql)
+    started = time.perf_counter()
+    con.execute(sql)
+    TIMINGS[found[1] if found else sql[:30]] = time.perf_counter() - started
+
+
+def _month(expr: str) -> str:
+    """The first day of the month (periods start on a month's first day, so month cubes are exact)."""
+    return f"CAST(date_trunc('month', {expr}) AS DATE)"
+
+
+# Bump when the base relations' SQL changes: their cached files are keyed by it.
+BASE_VERSION = "base-v3"
+# Fact families whose base relations read more years than the period's (cases are decided and
+# reviews concluded long after filing; hotline tickets are matched to inspections and cases of
+# those years too).
+_WIDE = ("case", "review")
+
+
+@dataclass(frozen=True)
+class Base:
+    """Where this computation's base relations are (`read_parquet(...)` per name) and their key."""
+
+    key: str
+    reads: dict[str, str]
+
+
+def _years(period: Period, family: str) -> list[int]:
+    years = period.years
+    return list(range(years[0] - 2, years[-1] + 1)) if family in _WIDE else years
+
+
+def base_key(period: Period, pins: dict[str, Any] | None) -> str:
+    """Everything the base relations of `period` depend on: the files of the partition years they
+    read (per fact family), the entity snapshot (industries), today (the 90-day clock), the
+    code's version. New facts of other years leave the key — and the cached files — alone."""
+    parts = [BASE_VERSION, ",".join(map(str, period.years)), period.today.isoformat()]
+    for family, date_column in store.FAMILIES.items():
+        if date_column is None and family != "entity":
+            continue
+        years = None if date_column is None else _years(period, family)
+        if pins is not None and family in pins:
+            parts.append(f"{family}:{store.fingerprint_of(pins[family], years)}")
+        else:
+            parts.append(f"{family}:{store.fingerprint(family, years)}")
+    import hashlib
+
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
+
+
+def _year_filter(src: _Source, years: list[int]) -> str:
+    return f"year IN ({', '.join(map(str, years))})" if src.has("year") else "FALSE"
+
+
+def build_base(con: duckdb.DuckDBPyConnection, period: Period, pins: dict[str, Any] | None = None) -> Base:
+    """The all-agency base relations of the period's years: month cubes (agency, power, month →
+    counts and sums) per family, inspections by entity (with the repeated-inspection flag and the
+    entity's industry), decided cases with their days. Computed once per `base_key` and kept by
+    the store as Parquet (`store.cached`): the first computation after new facts of these years
+    pays for the scan of the facts, every later one (other slices, breakdowns, periods of the same
+    years, the other processes) reads a few small files."""
+    key = base_key(period, pins)
     entity = _Source(con, "entity")
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE entity_industry AS SELECT entity_key, any_value(industry) AS industry FROM ("
-        f"SELECT coalesce({_raw(entity, 'credit_code')}, {_raw(entity, 'id_number')}) AS entity_key,"
+    isrc, dsrc, csrc = _Source(con, "inspection"), _Source(con, "decision"), _Source(con, "case")
+    lsrc, osrc, ksrc, vsrc = (_Source(con, f) for f in ("licence", "coercion", "complaint", "review"))
+    industries = (
+        "SELECT hash(entity_key) AS entity, any_value(industry) AS industry FROM (SELECT"
+        f" coalesce({_raw(entity, 'credit_code')}, {_raw(entity, 'id_number')}) AS entity_key,"
         f" {_raw(entity, 'industry')} AS industry FROM entity) e WHERE entity_key IS NOT NULL GROUP BY 1"
     )
+    reads: dict[str, str] = {}
 
-    def fact(
-        name: str, view: str, agency_column: str, date: str, columns: list[str], wide: bool = False
-    ) -> None:
-        src = _Source(con, view)
-        year_filter = f"year IN ({wide_years if wide else years})" if src.has("year") else "FALSE"
-        joins, extra = "", ""
-        if by == "region":
-            joins += " LEFT JOIN ag a ON a.agency_code = f.agency_code"
-            extra += ", a.region_code AS agency_region"
-        else:
-            extra += ", NULL::VARCHAR AS agency_region"
-        if by == "domain":
-            joins += " LEFT JOIN power_domain pd ON pd.power_code = f.power_code"
-            extra += ", pd.domain"
-        else:
-            extra += ", NULL::VARCHAR AS domain"
-        inner = ", ".join(
-            [
-                src.col(agency_column, alias="agency_code"),
-                src.col("power_code"),
-                date,
-                *[c(src) for c in columns],
-            ]
-        )
-        con.execute(
-            f'CREATE OR REPLACE TEMP TABLE {name} AS SELECT f.*{extra} FROM (SELECT {inner} FROM "{view}"'
-            f" WHERE {year_filter} AND {_agency_filter(_quoted(agency_column, src), slice_)}) f{joins}"
-        )
+    def keep(name: str, sql: str) -> str:
+        reads[name] = store.cached(con, name, key, sql)
+        return reads[name]
 
-    entity_key = lambda s: (  # noqa: E731
-        f"coalesce({_raw(s, 'entity_credit_code')}, {_raw(s, 'entity_id_number')}) AS entity_key"
+    def ent(src: _Source) -> str:
+        return f"coalesce({_raw(src, 'entity_credit_code')}, {_raw(src, 'entity_id_number')})"
+
+    started = f"CAST({_raw(isrc, 'started_at', 'TIMESTAMPTZ')} AS DATE)"
+    inspections = (
+        f"SELECT {_raw(isrc, 'agency_code')} AS agency_code, {_raw(isrc, 'power_code')} AS power_code,"
+        f" {started} AS started_on, hash({ent(isrc)}) AS entity, ({ent(isrc)}) IS NOT NULL AS identified,"
+        f" {_raw(isrc, 'entity_kind')} = 'enterprise' AS enterprise FROM inspection"
+        f" WHERE {_year_filter(isrc, period.years)} AND {started} IS NOT NULL"
     )
-    fact(
-        "f_inspection_base",
-        "inspection",
-        "agency_code",
-        f"CAST({_raw(_Source(con, 'inspection'), 'started_at', 'TIMESTAMPTZ')} AS DATE) AS started_on",
-        [lambda s: s.col("entity_kind"), entity_key, lambda s: s.col("complaint_ticket_number")],
+    by_entity = keep(
+        "inspection_entity",
+        f"WITH flagged AS ({_repeated_sql(inspections)}), ind AS ({industries})"
+        f" SELECT f.agency_code, f.power_code, {_month('f.started_on')} AS started_on,"
+        " CASE WHEN f.identified THEN f.entity END AS entity, bool_or(f.repeated) AS repeated,"
+        " any_value(ind.industry) AS industry, count(*) AS n,"
+        " sum(CASE WHEN f.enterprise THEN 1 ELSE 0 END) AS n_enterprise"
+        " FROM flagged f LEFT JOIN ind ON ind.entity = f.entity AND f.identified GROUP BY 1, 2, 3, 4",
     )
-    _prepare_repeated(con, period, years, slice_)
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE f_inspection AS SELECT i.*, e.industry, coalesce(r.repeated, FALSE) AS repeated"
-        " FROM f_inspection_base i LEFT JOIN entity_industry e ON e.entity_key = i.entity_key"
-        " LEFT JOIN repeated_keys r ON r.entity_key = i.entity_key AND r.agency_code = i.agency_code"
-        " AND r.started_on = i.started_on"
+    labels = (
+        "CAST(year(started_on) AS VARCHAR)",
+        "CAST(year(started_on) AS VARCHAR) || '-Q' || CAST(quarter(started_on) AS VARCHAR)",
+        "CAST(year(started_on) AS VARCHAR) || '-' || lpad(CAST(month(started_on) AS VARCHAR), 2, '0')",
     )
-    dsrc = _Source(con, "decision")
-    fact(
-        "f_decision_base",
-        "decision",
-        "agency_code",
-        dsrc.col("decided_on", "DATE"),
-        [lambda s: s.col("fine_amount", "DOUBLE"), lambda s: s.col("legal_basis", "VARCHAR[]"), entity_key],
+    expanded = " UNION ALL ".join(
+        f"SELECT agency_code, {label} AS label, entity, n, repeated FROM {by_entity}" for label in labels
     )
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE f_decision AS SELECT d.*, e.industry FROM f_decision_base d"
-        " LEFT JOIN entity_industry e ON e.entity_key = d.entity_key"
+    keep(
+        "entity_stats",
+        "SELECT agency_code, label, sum(n) AS n, count(entity) AS entities,"
+        " sum(CASE WHEN repeated AND entity IS NOT NULL THEN 1 ELSE 0 END) AS repeated FROM ("
+        f"SELECT agency_code, label, entity, sum(n) AS n, bool_or(repeated) AS repeated FROM ({expanded}) x"
+        " GROUP BY 1, 2, 3) e GROUP BY 1, 2",
     )
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE f_decision_basis AS SELECT agency_code, agency_region, power_code, domain,"
-        " decided_on, unnest(legal_basis) AS citation FROM f_decision WHERE legal_basis IS NOT NULL"
+    keep(
+        "inspection_cube",
+        "SELECT agency_code, power_code, started_on, sum(n) AS n, sum(n_enterprise) AS n_enterprise"
+        f" FROM {by_entity} GROUP BY 1, 2, 3",
     )
-    fact("f_licence", "licence", "agency_code", _Source(con, "licence").col("issued_on", "DATE"), [])
-    fact(
-        "f_coercion",
-        "coercion",
-        "agency_code",
-        _Source(con, "coercion").col("started_on", "DATE"),
-        [lambda s: s.col("category")],
+    decided = _raw(dsrc, "decided_on", "DATE")
+    decisions = (
+        f"SELECT {_raw(dsrc, 'agency_code')} AS agency_code, {_raw(dsrc, 'power_code')} AS power_code,"
+        f" {_month(decided)} AS decided_on, {_raw(dsrc, 'fine_amount', 'DOUBLE')} AS fine,"
+        f" {_raw(dsrc, 'legal_basis', 'VARCHAR[]')} AS legal_basis, hash({ent(dsrc)}) AS entity,"
+        f" ({ent(dsrc)}) IS NOT NULL AS identified FROM decision"
+        f" WHERE {_year_filter(dsrc, period.years)} AND {decided} IS NOT NULL"
     )
-    csrc = _Source(con, "case")
-    fact(
-        "f_case_base",
-        "case",
-        "agency_code",
-        csrc.col("filed_on", "DATE"),
-        [
-            lambda s: s.col("decided_on", "DATE"),
-            lambda s: s.col("extension_approved_on", "DATE"),
-            lambda s: s.col("procedure"),
-            lambda s: s.col("status"),
-        ],
-        wide=True,
+    keep(
+        "decision_cube",
+        "SELECT agency_code, power_code, decided_on, count(*) AS n, sum(coalesce(fine, 0)) AS fines,"
+        f" sum(CASE WHEN fine > 0 THEN 1 ELSE 0 END) AS n_fined FROM ({decisions}) d GROUP BY 1, 2, 3",
     )
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE f_case AS SELECT *,"
-        f" filed_on + {DECISION_DAYS} + CASE WHEN extension_approved_on IS NOT NULL THEN {EXTENSION_DAYS} ELSE 0 END"
-        " AS deadline,"
-        " (coalesce(procedure, 'general') <> 'summary' AND NOT (coalesce(status, '') = 'terminated' AND decided_on IS NULL))"
-        " AS under_clock FROM f_case_base"
+    keep(
+        "decision_basis",
+        "SELECT DISTINCT agency_code, NULL::VARCHAR AS power_code, decided_on, citation FROM"
+        f" (SELECT agency_code, decided_on, unnest(legal_basis) AS citation FROM ({decisions}) d"
+        "  WHERE legal_basis IS NOT NULL) c",
     )
-    ksrc = _Source(con, "complaint")
-    fact(
-        "f_complaint_base",
-        "complaint",
-        "routed_agency_code",
-        f"CAST({_raw(ksrc, 'received_at', 'TIMESTAMPTZ')} AS DATE) AS received_on",
-        [lambda s: s.col("ticket_number"), entity_key],
+    keep(
+        "entity_acts",
+        f"WITH ind AS ({industries}) SELECT agency_code, NULL::VARCHAR AS power_code, acted_on, industry,"
+        " sum(n) AS n FROM (SELECT agency_code, started_on AS acted_on, industry, n FROM"
+        f" {by_entity} WHERE industry IS NOT NULL UNION ALL SELECT d.agency_code, d.decided_on, ind.industry, 1"
+        f" FROM ({decisions}) d JOIN ind ON ind.entity = d.entity AND d.identified) a GROUP BY 1, 2, 3, 4",
     )
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE f_complaint AS SELECT c.*, e.industry FROM f_complaint_base c"
-        " LEFT JOIN entity_industry e ON e.entity_key = c.entity_key"
+    issued = _raw(lsrc, "issued_on", "DATE")
+    keep(
+        "licence_cube",
+        f"SELECT {_raw(lsrc, 'agency_code')} AS agency_code, {_raw(lsrc, 'power_code')} AS power_code,"
+        f" {_month(issued)} AS issued_on, count(*) AS n FROM licence"
+        f" WHERE {_year_filter(lsrc, period.years)} AND {issued} IS NOT NULL GROUP BY 1, 2, 3",
     )
-    fact(
-        "f_review",
-        "review",
-        "respondent_agency_code",
-        _Source(con, "review").col("concluded_on", "DATE"),
-        [lambda s: s.col("outcome")],
-        wide=True,
+    coerced = _raw(osrc, "started_on", "DATE")
+    keep(
+        "coercion_cube",
+        f"SELECT {_raw(osrc, 'agency_code')} AS agency_code, {_raw(osrc, 'power_code')} AS power_code,"
+        f" {_month(coerced)} AS started_on, count(*) AS n,"
+        f" sum(CASE WHEN {_raw(osrc, 'category')} = 'measure' THEN 1 ELSE 0 END) AS n_measure FROM coercion"
+        f" WHERE {_year_filter(osrc, period.years)} AND {coerced} IS NOT NULL GROUP BY 1, 2, 3",
     )
-    isrc = _Source(con, "inspection")
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE t_ticket AS SELECT DISTINCT ticket FROM ("
+    filed, case_decided = _raw(csrc, "filed_on", "DATE"), _raw(csrc, "decided_on", "DATE")
+    deadline = (
+        f"{filed} + {DECISION_DAYS} + CASE WHEN {_raw(csrc, 'extension_approved_on', 'DATE')}"
+        f" IS NOT NULL THEN {EXTENSION_DAYS} ELSE 0 END"
+    )
+    cases = (
+        f"SELECT {_raw(csrc, 'agency_code')} AS agency_code, {_raw(csrc, 'power_code')} AS power_code,"
+        f" {filed} AS filed_on, {case_decided} AS decided_on, {deadline} AS deadline,"
+        f" (coalesce({_raw(csrc, 'procedure')}, 'general') <> 'summary' AND NOT"
+        f" (coalesce({_raw(csrc, 'status')}, '') = 'terminated' AND {case_decided} IS NULL)) AS under_clock"
+        f' FROM "case" WHERE {_year_filter(csrc, _years(period, "case"))} AND {filed} IS NOT NULL'
+    )
+    keep(
+        "case_cube",
+        f"SELECT agency_code, power_code, {_month('filed_on')} AS filed_on, count(*) AS n FROM ({cases}) c"
+        f" WHERE filed_on >= {_date(period.previous_start)} GROUP BY 1, 2, 3",
+    )
+    keep(
+        "case_due",
+        f"SELECT agency_code, power_code, {_month('deadline')} AS deadline, count(*) AS n,"
+        " sum(CASE WHEN decided_on IS NOT NULL AND decided_on <= deadline THEN 1 ELSE 0 END) AS n_on_time"
+        f" FROM ({cases}) c WHERE under_clock AND deadline < {_date(period.today)}"
+        f" AND deadline >= {_date(period.previous_start)} GROUP BY 1, 2, 3",
+    )
+    keep(
+        "case_decided",
+        "SELECT agency_code, power_code, decided_on, CAST(decided_on - filed_on AS DOUBLE) AS days"
+        f" FROM ({cases}) c WHERE decided_on >= {_date(period.previous_start)}",
+    )
+    received = f"CAST({_raw(ksrc, 'received_at', 'TIMESTAMPTZ')} AS DATE)"
+    tickets = (
         f"SELECT {_raw(isrc, 'complaint_ticket_number')} AS ticket FROM inspection"
-        f' UNION ALL SELECT {_raw(csrc, "complaint_ticket_number")} FROM "case") t WHERE ticket IS NOT NULL'
+        f" WHERE {_year_filter(isrc, _years(period, 'case'))}"
+        f' UNION SELECT {_raw(csrc, "complaint_ticket_number")} FROM "case"'
+        f" WHERE {_year_filter(csrc, _years(period, 'case'))}"
     )
+    complaints = (
+        f"SELECT {_raw(ksrc, 'routed_agency_code')} AS agency_code, NULL::VARCHAR AS power_code,"
+        f" {_month(received)} AS received_on, {_raw(ksrc, 'ticket_number')} AS ticket,"
+        f" hash({ent(ksrc)}) AS entity, ({ent(ksrc)}) IS NOT NULL AS identified FROM complaint"
+        f" WHERE {_year_filter(ksrc, period.years)} AND {received} IS NOT NULL"
+    )
+    keep(
+        "complaint_cube",
+        f"WITH t AS ({tickets}) SELECT agency_code, power_code, received_on, count(*) AS n,"
+        " sum(CASE WHEN ticket IN (SELECT ticket FROM t WHERE ticket IS NOT NULL) THEN 1 ELSE 0 END)"
+        f" AS n_converted FROM ({complaints}) k GROUP BY 1, 2, 3",
+    )
+    keep(
+        "complaint_industry",
+        f"WITH ind AS ({industries}) SELECT k.agency_code, k.power_code, k.received_on, ind.industry,"
+        f" count(*) AS n FROM ({complaints}) k JOIN ind ON ind.entity = k.entity AND k.identified GROUP BY 1, 2, 3, 4",
+    )
+    concluded = _raw(vsrc, "concluded_on", "DATE")
+    corrections = ", ".join(f"'{o}'" for o in CORRECTIONS)
+    keep(
+        "review_cube",
+        f"SELECT {_raw(vsrc, 'respondent_agency_code')} AS agency_code, {_raw(vsrc, 'power_code')} AS power_code,"
+        f" {_month(concluded)} AS concluded_on, count(*) AS n,"
+        f" sum(CASE WHEN {_raw(vsrc, 'outcome')} IN ({corrections}) THEN 1 ELSE 0 END) AS n_corrected FROM review"
+        f" WHERE {_year_filter(vsrc, _years(period, 'review'))} AND {concluded} >= {_date(period.previous_start)}"
+        " GROUP BY 1, 2, 3",
+    )
+    return Base(key, reads)
+
+
+# prepared relation ← (base relation, its date column)
+_PREPARED = {
+    "f_inspection": ("inspection_cube", "started_on"),
+    "i_entity": ("inspection_entity", "started_on"),
+    "f_decision": ("decision_cube", "decided_on"),
+    "f_decision_basis": ("decision_basis", "decided_on"),
+    "f_entity_acts": ("entity_acts", "acted_on"),
+    "f_licence": ("licence_cube", "issued_on"),
+    "f_coercion": ("coercion_cube", "started_on"),
+    "f_case": ("case_cube", "filed_on"),
+    "f_case_due": ("case_due", "deadline"),
+    "f_case_decided": ("case_decided", "decided_on"),
+    "f_complaint": ("complaint_cube", "received_on"),
+    "f_complaint_industry": ("complaint_industry", "received_on"),
+    "f_review": ("review_cube", "concluded_on"),
+}
+
+
+def prepare(
+    con: duckdb.DuckDBPyConnection, period: Period, slice_: Slice, by: str, pins: dict[str, Any] | None = None
+) -> None:
+    """Build the prepared relations (temp tables) the catalogue's SQL reads; see catalogue.py:
+    the base relations (`build_base`) restricted to the slice's agencies and the two periods,
+    with the dimension columns the breakdown needs, and master data as of each period's end."""
+    agency, power = _Source(con, "agency"), _Source(con, "power")
+    _execute(
+        con,
+        "CREATE OR REPLACE TEMP TABLE ag AS SELECT DISTINCT "
+        f"{agency.col('agency_code')}, {agency.col('region_code')} FROM agency",
+    )
+    _execute(
+        con,
+        f"CREATE OR REPLACE TEMP TABLE ag_prefix AS SELECT agency_code, region_code, {_PREFIX_SQL} AS prefix FROM ag",
+    )
+    _execute(
+        con,
+        "CREATE OR REPLACE TEMP TABLE power_domain AS SELECT power_code, any_value(domain) AS domain FROM"
+        f" (SELECT {power.col('power_code')}, {power.col('domain')} FROM power) p GROUP BY 1",
+    )
+    started = time.perf_counter()
+    base = build_base(con, period, pins)
+    TIMINGS["base"] = time.perf_counter() - started
+    dims = _DimJoin(by)
+    for name, (source, date_column) in _PREPARED.items():
+        _execute(
+            con,
+            f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT c.*{dims.columns('c')} FROM {base.reads[source]} c"
+            f"{dims.joins('c')} WHERE {_agency_filter('c.agency_code', slice_)}"
+            f" AND ({period_case('c.' + date_column, period)}) IS NOT NULL",
+        )
+    _prepare_entity_stats(con, period, slice_, by, base)
     _prepare_masters(con, period, slice_, by)
+    for name, sql in SHARED.items():
+        _execute(con, f"CREATE OR REPLACE TEMP TABLE {name} AS {render(sql, by, period)}")
+
+
+def _previous_label(period: Period) -> str:
+    year = str(period.previous_start.year)
+    return year + period.label[4:]
+
+
+def _prepare_entity_stats(
+    con: duckdb.DuckDBPyConnection, period: Period, slice_: Slice, by: str, base: Base
+) -> None:
+    """`e_stats(key, period, n, entities, repeated)`: inspections, distinct identified entities and
+    those inspected repeatedly, per key. By agency they come precomputed per period label from
+    the base (`entity_stats`); other breakdowns count distinct entities in `i_entity`."""
+    if by == "agency":
+        sql = (
+            f"SELECT agency_code AS key, CASE label WHEN '{period.label}' THEN 'cur' ELSE 'prev' END AS period,"
+            f" n, entities, repeated FROM {base.reads['entity_stats']}"
+            f" WHERE label IN ('{period.label}', '{_previous_label(period)}') AND {_agency_filter('agency_code', slice_)}"
+        )
+    else:
+        sql = render(
+            "SELECT key, period, sum(n) AS n, count(entity) AS entities,"
+            " sum(CASE WHEN repeated AND entity IS NOT NULL THEN 1 ELSE 0 END) AS repeated FROM ("
+            "SELECT {dim:started_on} AS key, {period:started_on} AS period, entity, sum(n) AS n,"
+            " bool_or(repeated) AS repeated FROM i_entity GROUP BY 1, 2, 3) e GROUP BY 1, 2",
+            by,
+            period,
+        )
+    _execute(con, f"CREATE OR REPLACE TEMP TABLE e_stats AS {sql}")
+
+
+class _DimJoin:
+    """The agency's region and the power's domain, joined only when the breakdown needs them."""
+
+    def __init__(self, by: str):
+        self.by = by
+
+    def columns(self, alias: str) -> str:
+        region = "a.region_code" if self.by == "region" else "NULL::VARCHAR"
+        domain = "pd.domain" if self.by == "domain" else "NULL::VARCHAR"
+        return f", {region} AS agency_region, {domain} AS domain"
+
+    def joins(self, alias: str) -> str:
+        out = ""
+        if self.by == "region":
+            out += f" LEFT JOIN ag a ON a.agency_code = {alias}.agency_code"
+        if self.by == "domain":
+            out += f" LEFT JOIN power_domain pd ON pd.power_code = {alias}.power_code"
+        return out
 
 
 def _raw(src: _Source, name: str, kind: str = "VARCHAR") -> str:
     return f'"{name}"' if src.has(name) else f"NULL::{kind}"
 
 
-def _quoted(column: str, src: _Source) -> str:
-    return _raw(src, column)
+def _repeated_sql(inspections: str) -> str:
+    """The inspections with `repeated`: another agency inspected the same entity within 30 days
+    before or after (over every agency's inspections of the years, not only the slice's).
 
-
-def _prepare_repeated(con: duckdb.DuckDBPyConnection, period: Period, years: str, slice_: Slice) -> None:
-    """(entity, agency, day) of inspections another agency made on the same entity within 30 days.
-
-    Over every agency's inspections (not only the slice's). Within an entity ordered by day and
-    agency, a run is a stretch of rows of one agency; the nearest inspection by another agency
-    before a row is the row just before its run, the nearest after it the row just after its
-    run — window functions, no self join."""
-    src = _Source(con, "inspection")
-    low = period.previous_start - dt.timedelta(days=30)
-    high = period.end + dt.timedelta(days=30)
-    key = f"coalesce({_raw(src, 'entity_credit_code')}, {_raw(src, 'entity_id_number')})"
-    year_filter = f"year IN ({years})" if src.has("year") else "FALSE"
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE repeated_keys AS
-        WITH i AS (
-            SELECT DISTINCT {key} AS entity_key, {_raw(src, "agency_code")} AS agency_code,
-                   CAST({_raw(src, "started_at", "TIMESTAMPTZ")} AS DATE) AS started_on
-            FROM inspection WHERE {year_filter}
-        ), o AS (
-            SELECT *, CASE WHEN agency_code = lag(agency_code) OVER w THEN 0 ELSE 1 END AS chg,
-                   lag(started_on) OVER w AS prev_on, lead(started_on) OVER w AS next_on,
-                   lead(agency_code) OVER w AS next_agency
-            FROM i WHERE entity_key IS NOT NULL AND started_on >= {_date(low)} AND started_on < {_date(high)}
-            WINDOW w AS (PARTITION BY entity_key ORDER BY started_on, agency_code)
-        ), r AS (
-            SELECT *, sum(chg) OVER (PARTITION BY entity_key ORDER BY started_on, agency_code
-                                     ROWS UNBOUNDED PRECEDING) AS run FROM o
-        ), runs AS (
-            SELECT entity_key, run, max(CASE WHEN chg = 1 THEN prev_on END) AS before_on,
-                   max(CASE WHEN next_agency <> agency_code THEN next_on END) AS after_on
-            FROM r GROUP BY 1, 2
+    One sort by (entity, day, agency): a *run* is a stretch of rows of one agency of one entity.
+    The nearest inspection by another agency before a row is the row just before its run (carried
+    forward from the run's first row with `last_value … IGNORE NULLS`), the nearest after it the
+    row just after its run (carried backward with `first_value … IGNORE NULLS`). No self join;
+    keys are 64-bit hashes. 1900-01-01 / 2999-01-01 stand for "no such inspection"."""
+    order = "ORDER BY entity, started_on, agency"
+    return f"""
+        WITH i AS (SELECT *, hash(agency_code) AS agency FROM ({inspections}) x),
+        o AS (
+            SELECT *, lag(entity) OVER w AS pe, lag(agency) OVER w AS pa, lag(started_on) OVER w AS pd,
+                   lead(entity) OVER w AS ne, lead(agency) OVER w AS na, lead(started_on) OVER w AS nd
+            FROM i WINDOW w AS ({order})
+        ), marked AS (
+            SELECT *,
+                   CASE WHEN pe IS DISTINCT FROM entity THEN DATE '1900-01-01' WHEN pa <> agency THEN pd END AS run_before,
+                   CASE WHEN ne IS DISTINCT FROM entity THEN DATE '2999-01-01' WHEN na <> agency THEN nd END AS run_after
+            FROM o
+        ), carried AS (
+            SELECT *,
+                   last_value(run_before IGNORE NULLS) OVER ({order} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+                   AS before_on,
+                   first_value(run_after IGNORE NULLS) OVER ({order} ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING)
+                   AS after_on
+            FROM marked
         )
-        SELECT r.entity_key, r.agency_code, r.started_on, TRUE AS repeated
-        FROM r JOIN runs ON runs.entity_key = r.entity_key AND runs.run = r.run
-        WHERE ({_agency_filter("r.agency_code", slice_)})
-          AND (r.started_on - runs.before_on <= 30 OR runs.after_on - r.started_on <= 30)
-    """)
+        SELECT agency_code, power_code, started_on, entity, identified, enterprise,
+               identified AND (started_on - before_on <= 30 OR after_on - started_on <= 30) AS repeated
+        FROM carried
+    """
 
 
 def _prepare_masters(con: duckdb.DuckDBPyConnection, period: Period, slice_: Slice, by: str) -> None:
     region = "a.region_code" if by == "region" else "NULL::VARCHAR"
     power = _Source(con, "power")
-    con.execute(
+    _execute(
+        con,
         f"CREATE OR REPLACE TEMP TABLE m_power AS SELECT p.*, {region} AS agency_region FROM ("
         f"SELECT {power.col('power_code')}, {power.col('holder_agency_code', alias='agency_code')},"
         f" {power.col('domain')}, {power.col('legal_basis', 'VARCHAR[]')}, period"
         f" FROM ({_snapshot_sql(con, 'power', period)}) s"
         f" WHERE coalesce({_raw(power, 'status')}, 'active') = 'active'"
         f" AND {_agency_filter(_raw(power, 'holder_agency_code'), slice_)}) p"
-        " LEFT JOIN ag a ON a.agency_code = p.agency_code"
+        " LEFT JOIN ag a ON a.agency_code = p.agency_code",
     )
-    con.execute(
+    _execute(
+        con,
         "CREATE OR REPLACE TEMP TABLE m_power_basis AS SELECT agency_code, agency_region, power_code, domain,"
-        " period, unnest(legal_basis) AS citation FROM m_power WHERE legal_basis IS NOT NULL"
+        " period, unnest(legal_basis) AS citation FROM m_power WHERE legal_basis IS NOT NULL",
     )
     officer = _Source(con, "officer")
     certificate = _Source(con, "certificate")
     cur_day, prev_day = period.last_day, min(period.previous_end - dt.timedelta(days=1), period.today)
-    con.execute(
+    _execute(
+        con,
         "CREATE OR REPLACE TEMP TABLE m_certified AS SELECT DISTINCT officer_id_number, period FROM ("
         f"SELECT {certificate.col('officer_id_number')}, {certificate.col('status')},"
         f" {certificate.col('issued_on', 'DATE')}, {certificate.col('expires_on', 'DATE')}, period"
@@ -508,27 +691,29 @@ def _prepare_masters(con: duckdb.DuckDBPyConnection, period: Period, slice_: Sli
         " WHERE coalesce(status, 'valid') = 'valid' AND officer_id_number IS NOT NULL AND"
         f" coalesce(issued_on, DATE '1900-01-01') <= CASE period WHEN 'cur' THEN {_date(cur_day)} ELSE {_date(prev_day)} END"
         f" AND coalesce(expires_on, DATE '9999-12-31') >= CASE period WHEN 'cur' THEN {_date(cur_day)}"
-        f" ELSE {_date(prev_day)} END"
+        f" ELSE {_date(prev_day)} END",
     )
-    con.execute(
+    _execute(
+        con,
         f"CREATE OR REPLACE TEMP TABLE m_officer AS SELECT o.agency_code, {region} AS agency_region,"
         " NULL::VARCHAR AS domain, o.period, (c.officer_id_number IS NOT NULL) AS certified FROM ("
         f"SELECT {officer.col('id_number')}, {officer.col('agency_code')}, {officer.col('status')}, period"
         f" FROM ({_snapshot_sql(con, 'officer', period)}) s) o"
         " LEFT JOIN m_certified c ON c.officer_id_number = o.id_number AND c.period = o.period"
         " LEFT JOIN ag a ON a.agency_code = o.agency_code"
-        f" WHERE coalesce(o.status, 'active') = 'active' AND {_agency_filter('o.agency_code', slice_)}"
+        f" WHERE coalesce(o.status, 'active') = 'active' AND {_agency_filter('o.agency_code', slice_)}",
     )
     entity = _Source(con, "entity")
     key = {"agency": "agency_code", "region": "region_code"}.get(by, "'*'")
-    con.execute(
+    _execute(
+        con,
         "CREATE OR REPLACE TEMP TABLE m_entity_scope AS WITH rc AS ("
         f"SELECT {_raw(entity, 'region_code')} AS region_code, count(*) AS n FROM entity GROUP BY 1"
         f"), ak AS (SELECT DISTINCT {key} AS key, prefix FROM ag_prefix"
         f" WHERE prefix IS NOT NULL AND {_agency_filter('agency_code', slice_)}"
         "), pairs AS (SELECT DISTINCT ak.key, rc.region_code, rc.n FROM ak JOIN rc ON rc.region_code LIKE ak.prefix || '%')"
         " SELECT key, p.period, sum(n) AS entities FROM pairs CROSS JOIN (SELECT 'cur' AS period UNION ALL"
-        " SELECT 'prev') p GROUP BY 1, 2"
+        " SELECT 'prev') p GROUP BY 1, 2",
     )
 
 
@@ -566,10 +751,11 @@ def compute(
     check_by(by)
     indicators = [i for i in check_slugs(slugs) if by in i.dimensions]
     own = con is None
-    con = con or store.connect()
+    pins: dict[str, Any] | None = {} if own else None
+    con = con or store.connect(pins)
     try:
         slice_ = resolve_slice(con, region=region, agency=agency, agencies=agencies)
-        prepare(con, period, slice_, by)
+        prepare(con, period, slice_, by, pins)
         keys = _zero_keys(con, by, slice_)
         values: list[Value] = []
         for indicator in indicators:
