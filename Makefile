@@ -60,5 +60,8 @@ bench: install
 bench-store: install
 	$(BIN)/python benchmarks/analytics_store.py
 
+bench-clues: install
+	$(BIN)/python benchmarks/clues.py
+
 clean:
 	rm -rf $(VENV) node_modules src/zhifa/static/vendor var
