@@ -582,8 +582,9 @@ def _payment(run: CaseRun) -> None:
     due = actions.payment_due_on(case)
     assert due is not None
     if story.unpaid:
-        # past the due day nothing follows: no payment, no enforcement
-        if story.enforce is False and run.rng.random() < 0.5:
+        # past the due day nothing follows: no payment, no enforcement (sometimes the case was
+        # moved to execution, and left there)
+        if run.rng.random() < 0.5:
             run.step("start_execution", run.later(1, 5), actors.officer)
         if due + dt.timedelta(days=10) > run.today:
             raise _Future  # not yet a problem: the planted case must lie well past its due day
