@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "zhifa.clues",
     "zhifa.cockpit",
     "zhifa.supervision",
+    "zhifa.review",
 ]
 
 MIDDLEWARE = [

@@ -19,5 +19,6 @@ urlpatterns = [
     path("cases/", include("zhifa.cases.urls")),
     path("cockpit/", include("zhifa.cockpit.urls")),
     path("supervision/", include("zhifa.supervision.urls")),
+    path("review/", include("zhifa.review.urls")),
     path("api/v1/", api.urls),
 ]

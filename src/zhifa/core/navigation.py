@@ -27,6 +27,7 @@ MENU = [
     NavItem(_("执法监督驾驶舱"), "cockpit:overview", roles.INDICATOR),
     NavItem(_("处置中心"), "supervision:center", "supervision.disposition"),
     NavItem(_("整改收件箱"), "supervision:inbox", "supervision.inbox"),
+    NavItem(_("案卷评查"), "review:index", "review.reviewcase"),
     NavItem(_("执法主体"), "registry:agency_list", roles.AGENCY),
     NavItem(_("执法人员"), "registry:officer_list", roles.OFFICER),
     NavItem(_("执法证件"), "registry:certificate_list", roles.CERTIFICATE),

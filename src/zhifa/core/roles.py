@@ -218,3 +218,12 @@ for _role, _rights in {
         PERMISSIONS[_role][_label] = _rights
 for _role in (Role.OFFICER, Role.AGENCY_LEAD, Role.LEGAL_REVIEWER, Role.AGENCY_ADMIN):
     PERMISSIONS[_role]["supervision.inbox"] = R
+
+# Case-file review (案卷评查, zhifa.review): the justice bureau creates rounds in its region, draws,
+# scores and closes them; agency roles read their own cases' results once the round is closed.
+REVIEW_MODELS = ("review.reviewround", "review.reviewcase", "review.itemscore")
+_REVIEW_READ = {"review.reviewcase": R, "review.itemscore": R, "review.rubric": R, "review.rubricitem": R}
+_REVIEW_RUN = {**dict.fromkeys(REVIEW_MODELS, RAW), "review.rubric": RAW}
+PERMISSIONS[Role.SUPERVISOR].update({**_REVIEW_READ, **_REVIEW_RUN})
+for _role in AGENCY_ROLES:
+    PERMISSIONS[_role].update(_REVIEW_READ)
