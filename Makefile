@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export ZHIFA_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: install demo test test-sqlite test-postgres browser-deps lint bench bench-store clean
+.PHONY: install demo test test-sqlite test-postgres browser-deps lint bench bench-store bench-indicators clean
 
 install: $(STAMP) src/zhifa/static/vendor/htmx.min.js locale
 
@@ -59,6 +59,9 @@ bench: install
 
 bench-store: install
 	$(BIN)/python benchmarks/analytics_store.py
+
+bench-indicators: install
+	$(BIN)/python benchmarks/indicators.py
 
 bench-clues: install
 	$(BIN)/python benchmarks/clues.py

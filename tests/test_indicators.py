@@ -339,3 +339,39 @@ def test_region_prefixes_follow_gb_t_2260() -> None:
 def test_an_empty_store_gives_no_values_and_no_error(analytics_dir: Path) -> None:
     assert engine.compute("2026") == []
     assert engine.drill("2026", "penalties").total == 0
+
+
+def test_base_relations_are_cached_per_store_state_and_years(fixture_store: Path) -> None:
+    period = engine.parse_period("2026", today=TODAY)
+    first = engine.base_key(period, None)
+    engine.compute(period, slugs=["inspections"])
+    cube = fixture_store / "_derived" / "inspection_cube" / f"{first}.parquet"
+    assert cube.exists()
+    modified = cube.stat().st_mtime_ns
+    engine.compute(period, by="month", slugs=["inspections"])  # another breakdown: same files
+    assert cube.stat().st_mtime_ns == modified
+    old = {
+        "source_system": ["test"],
+        "agency_code": ["A1"],
+        "power_code": ["P1"],
+        "started_at": [_t(D(2023, 5, 1))],
+    }
+    store.upsert("inspection", pa.table({**old, "source_id": ["old"]}), "old")
+    assert engine.base_key(period, None) == first  # 2023 is not read for 2026 …
+    store.upsert("inspection", pa.table({**old, "source_id": ["inspection-0"]}), "moved")
+    assert engine.base_key(period, None) != first  # … but a correction moving a 2026 record there is
+    assert values()[("inspections", "A1")] == (2, 1)
+    store.upsert(
+        "inspection",
+        pa.table(
+            {
+                "source_system": ["test"],
+                "source_id": ["late"],
+                "agency_code": ["A1"],
+                "power_code": ["P1"],
+                "started_at": [_t(D(2026, 8, 1))],
+            }
+        ),
+        "late",
+    )
+    assert values()[("inspections", "A1")] == (3, 1)  # the late inspection is counted

@@ -207,6 +207,7 @@ class Pinned:
     files: tuple[str, ...]
     partitions: tuple[dict[str, str | None], ...]
     max_record_version: int | None  # None: unknown (a file without statistics) or no such column
+    file_max_versions: tuple[int | None, ...] = ()  # per file: its largest _record_version, None: unknown
 
 
 def pin(table: DeltaTable) -> Pinned:
@@ -220,6 +221,7 @@ def pin(table: DeltaTable) -> Pinned:
         for i in range(actions.num_rows)
     ]
     stat = "max._record_version"
+    per_file = actions.column(stat).to_pylist() if stat in names else [None] * actions.num_rows
     top: int | None = None
     if actions.num_rows and stat in names and not actions.column(stat).null_count:
         top = int(pc.max(actions.column(stat)).as_py())
@@ -234,6 +236,7 @@ def pin(table: DeltaTable) -> Pinned:
             {k: (None if v is None else str(v)) for k, v in part.items()} for part in partitions
         ),
         max_record_version=top,
+        file_max_versions=tuple(per_file),
     )
 
 
@@ -368,13 +371,17 @@ def fingerprint(family: str, years: Iterable[int] | None = None) -> str:
 
 
 def fingerprint_of(pinned: Pinned | None, years: Iterable[int] | None = None) -> str:
+    """The digest of the files that decide the current records of those years: the files of those
+    partitions, and every file of any year holding later versions (`_record_version` > 1, or
+    unknown) — a correction that moves a record to another year supersedes its old version here."""
     if pinned is None:
         return "empty"
     wanted = None if years is None else {str(year) for year in years}
+    versions = pinned.file_max_versions or (None,) * len(pinned.files)
     chosen = sorted(
         path
-        for path, part in zip(pinned.files, pinned.partitions, strict=True)
-        if wanted is None or PARTITION not in part or part[PARTITION] in wanted
+        for path, part, top in zip(pinned.files, pinned.partitions, versions, strict=True)
+        if wanted is None or PARTITION not in part or part[PARTITION] in wanted or top is None or top > 1
     )
     return hashlib.sha256("\n".join(chosen).encode()).hexdigest()[:32]
 

@@ -307,7 +307,7 @@ def _month(expr: str) -> str:
 
 
 # Bump when the base relations' SQL changes: their cached files are keyed by it.
-BASE_VERSION = "base-v3"
+BASE_VERSION = "base-v5"
 # Fact families whose base relations read more years than the period's (cases are decided and
 # reviews concluded long after filing; hotline tickets are matched to inspections and cases of
 # those years too).
@@ -329,9 +329,10 @@ def _years(period: Period, family: str) -> list[int]:
 
 def base_key(period: Period, pins: dict[str, Any] | None) -> str:
     """Everything the base relations of `period` depend on: the files of the partition years they
-    read (per fact family), the entity snapshot (industries), today (the 90-day clock), the
-    code's version. New facts of other years leave the key — and the cached files — alone."""
-    parts = [BASE_VERSION, ",".join(map(str, period.years)), period.today.isoformat()]
+    read (per fact family), the entity snapshot (industries), the code's version. New facts of
+    other years leave the key — and the cached files — alone. (`case_due` also depends on today,
+    the 90-day clock: its key adds the date.)"""
+    parts = [BASE_VERSION, ",".join(map(str, period.years))]
     for family, date_column in store.FAMILIES.items():
         if date_column is None and family != "entity":
             continue
@@ -367,48 +368,62 @@ def build_base(con: duckdb.DuckDBPyConnection, period: Period, pins: dict[str, A
     )
     reads: dict[str, str] = {}
 
-    def keep(name: str, sql: str) -> str:
-        reads[name] = store.cached(con, name, key, sql)
+    def keep(name: str, sql: str, daily: bool = False) -> str:
+        started = time.perf_counter()
+        reads[name] = store.cached(con, name, f"{key}-{period.today:%Y%m%d}" if daily else key, sql)
+        TIMINGS[f"base:{name}"] = time.perf_counter() - started
         return reads[name]
 
     def ent(src: _Source) -> str:
         return f"coalesce({_raw(src, 'entity_credit_code')}, {_raw(src, 'entity_id_number')})"
 
     started = f"CAST({_raw(isrc, 'started_at', 'TIMESTAMPTZ')} AS DATE)"
+    in_years = f"{_year_filter(isrc, period.years)} AND {started} IS NOT NULL"
+    # The heavy work runs on 64-bit integers only (hashes of the agency, power and entity codes);
+    # the codes are joined back from this small dictionary.
+    codes = keep(
+        "inspection_codes",
+        f"SELECT DISTINCT hash({_raw(isrc, 'agency_code')}) AS agency, {_raw(isrc, 'agency_code')} AS agency_code,"
+        f" hash({_raw(isrc, 'power_code')}) AS power, {_raw(isrc, 'power_code')} AS power_code FROM inspection"
+        f" WHERE {in_years}",
+    )
     inspections = (
-        f"SELECT {_raw(isrc, 'agency_code')} AS agency_code, {_raw(isrc, 'power_code')} AS power_code,"
+        f"SELECT hash({_raw(isrc, 'agency_code')}) AS agency, hash({_raw(isrc, 'power_code')}) AS power,"
         f" {started} AS started_on, hash({ent(isrc)}) AS entity, ({ent(isrc)}) IS NOT NULL AS identified,"
-        f" {_raw(isrc, 'entity_kind')} = 'enterprise' AS enterprise FROM inspection"
-        f" WHERE {_year_filter(isrc, period.years)} AND {started} IS NOT NULL"
+        f" {_raw(isrc, 'entity_kind')} = 'enterprise' AS enterprise FROM inspection WHERE {in_years}"
     )
     by_entity = keep(
         "inspection_entity",
         f"WITH flagged AS ({_repeated_sql(inspections)}), ind AS ({industries})"
-        f" SELECT f.agency_code, f.power_code, {_month('f.started_on')} AS started_on,"
+        f" SELECT f.agency, f.power, {_month('f.started_on')} AS started_on,"
         " CASE WHEN f.identified THEN f.entity END AS entity, bool_or(f.repeated) AS repeated,"
         " any_value(ind.industry) AS industry, count(*) AS n,"
         " sum(CASE WHEN f.enterprise THEN 1 ELSE 0 END) AS n_enterprise"
         " FROM flagged f LEFT JOIN ind ON ind.entity = f.entity AND f.identified GROUP BY 1, 2, 3, 4",
     )
+    agencies = f"(SELECT DISTINCT agency, agency_code FROM {codes})"
+    # Per agency and period label (year*100, year*100+20+quarter, year*100+month — see
+    # `label_code`): inspections, distinct identified entities, repeatedly inspected entities.
     labels = (
-        "CAST(year(started_on) AS VARCHAR)",
-        "CAST(year(started_on) AS VARCHAR) || '-Q' || CAST(quarter(started_on) AS VARCHAR)",
-        "CAST(year(started_on) AS VARCHAR) || '-' || lpad(CAST(month(started_on) AS VARCHAR), 2, '0')",
+        "year(started_on) * 100",
+        "year(started_on) * 100 + 20 + quarter(started_on)",
+        "year(started_on) * 100 + month(started_on)",
     )
     expanded = " UNION ALL ".join(
-        f"SELECT agency_code, {label} AS label, entity, n, repeated FROM {by_entity}" for label in labels
+        f"SELECT agency, {label} AS label, entity, n, repeated FROM {by_entity}" for label in labels
     )
     keep(
         "entity_stats",
-        "SELECT agency_code, label, sum(n) AS n, count(entity) AS entities,"
-        " sum(CASE WHEN repeated AND entity IS NOT NULL THEN 1 ELSE 0 END) AS repeated FROM ("
-        f"SELECT agency_code, label, entity, sum(n) AS n, bool_or(repeated) AS repeated FROM ({expanded}) x"
-        " GROUP BY 1, 2, 3) e GROUP BY 1, 2",
+        f"SELECT a.agency_code, s.label, s.n, s.entities, s.repeated FROM (SELECT agency, label, sum(n) AS n,"
+        " count(entity) AS entities, sum(CASE WHEN repeated AND entity IS NOT NULL THEN 1 ELSE 0 END) AS repeated"
+        f" FROM (SELECT agency, label, entity, sum(n) AS n, bool_or(repeated) AS repeated FROM ({expanded}) x"
+        f" GROUP BY 1, 2, 3) e GROUP BY 1, 2) s JOIN {agencies} a ON a.agency = s.agency",
     )
     keep(
         "inspection_cube",
-        "SELECT agency_code, power_code, started_on, sum(n) AS n, sum(n_enterprise) AS n_enterprise"
-        f" FROM {by_entity} GROUP BY 1, 2, 3",
+        "SELECT c.agency_code, c.power_code, s.started_on, s.n, s.n_enterprise FROM (SELECT agency, power,"
+        f" started_on, sum(n) AS n, sum(n_enterprise) AS n_enterprise FROM {by_entity} GROUP BY 1, 2, 3) s"
+        f" JOIN {codes} c ON c.agency = s.agency AND c.power = s.power",
     )
     decided = _raw(dsrc, "decided_on", "DATE")
     decisions = (
@@ -432,8 +447,9 @@ def build_base(con: duckdb.DuckDBPyConnection, period: Period, pins: dict[str, A
     keep(
         "entity_acts",
         f"WITH ind AS ({industries}) SELECT agency_code, NULL::VARCHAR AS power_code, acted_on, industry,"
-        " sum(n) AS n FROM (SELECT agency_code, started_on AS acted_on, industry, n FROM"
-        f" {by_entity} WHERE industry IS NOT NULL UNION ALL SELECT d.agency_code, d.decided_on, ind.industry, 1"
+        " sum(n) AS n FROM (SELECT a.agency_code, i.started_on AS acted_on, i.industry, i.n FROM"
+        f" {by_entity} i JOIN {agencies} a ON a.agency = i.agency WHERE i.industry IS NOT NULL"
+        " UNION ALL SELECT d.agency_code, d.decided_on, ind.industry, 1"
         f" FROM ({decisions}) d JOIN ind ON ind.entity = d.entity AND d.identified) a GROUP BY 1, 2, 3, 4",
     )
     issued = _raw(lsrc, "issued_on", "DATE")
@@ -474,6 +490,7 @@ def build_base(con: duckdb.DuckDBPyConnection, period: Period, pins: dict[str, A
         " sum(CASE WHEN decided_on IS NOT NULL AND decided_on <= deadline THEN 1 ELSE 0 END) AS n_on_time"
         f" FROM ({cases}) c WHERE under_clock AND deadline < {_date(period.today)}"
         f" AND deadline >= {_date(period.previous_start)} GROUP BY 1, 2, 3",
+        daily=True,
     )
     keep(
         "case_decided",
@@ -561,9 +578,15 @@ def prepare(
     TIMINGS["base"] = time.perf_counter() - started
     dims = _DimJoin(by)
     for name, (source, date_column) in _PREPARED.items():
+        read = base.reads[source]
+        if name == "i_entity":
+            read = (
+                f"(SELECT k.agency_code, k.power_code, i.started_on, i.entity, i.repeated, i.n FROM {read} i"
+                f" JOIN {base.reads['inspection_codes']} k ON k.agency = i.agency AND k.power = i.power)"
+            )
         _execute(
             con,
-            f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT c.*{dims.columns('c')} FROM {base.reads[source]} c"
+            f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT c.*{dims.columns('c')} FROM {read} c"
             f"{dims.joins('c')} WHERE {_agency_filter('c.agency_code', slice_)}"
             f" AND ({period_case('c.' + date_column, period)}) IS NOT NULL",
         )
@@ -573,9 +596,13 @@ def prepare(
         _execute(con, f"CREATE OR REPLACE TEMP TABLE {name} AS {render(sql, by, period)}")
 
 
-def _previous_label(period: Period) -> str:
-    year = str(period.previous_start.year)
-    return year + period.label[4:]
+def label_code(start: dt.date, kind: str) -> int:
+    """A period as an integer: 202600 (the year), 202623 (its third quarter), 202607 (July)."""
+    if kind == "year":
+        return start.year * 100
+    if kind == "quarter":
+        return start.year * 100 + 20 + (start.month + 2) // 3
+    return start.year * 100 + start.month
 
 
 def _prepare_entity_stats(
@@ -586,9 +613,10 @@ def _prepare_entity_stats(
     the base (`entity_stats`); other breakdowns count distinct entities in `i_entity`."""
     if by == "agency":
         sql = (
-            f"SELECT agency_code AS key, CASE label WHEN '{period.label}' THEN 'cur' ELSE 'prev' END AS period,"
-            f" n, entities, repeated FROM {base.reads['entity_stats']}"
-            f" WHERE label IN ('{period.label}', '{_previous_label(period)}') AND {_agency_filter('agency_code', slice_)}"
+            f"SELECT agency_code AS key, CASE label WHEN {label_code(period.start, period.kind)} THEN 'cur'"
+            f" ELSE 'prev' END AS period, n, entities, repeated FROM {base.reads['entity_stats']}"
+            f" WHERE label IN ({label_code(period.start, period.kind)}, {label_code(period.previous_start, period.kind)})"
+            f" AND {_agency_filter('agency_code', slice_)}"
         )
     else:
         sql = render(
@@ -637,7 +665,7 @@ def _repeated_sql(inspections: str) -> str:
     keys are 64-bit hashes. 1900-01-01 / 2999-01-01 stand for "no such inspection"."""
     order = "ORDER BY entity, started_on, agency"
     return f"""
-        WITH i AS (SELECT *, hash(agency_code) AS agency FROM ({inspections}) x),
+        WITH i AS ({inspections}),
         o AS (
             SELECT *, lag(entity) OVER w AS pe, lag(agency) OVER w AS pa, lag(started_on) OVER w AS pd,
                    lead(entity) OVER w AS ne, lead(agency) OVER w AS na, lead(started_on) OVER w AS nd
@@ -655,7 +683,7 @@ def _repeated_sql(inspections: str) -> str:
                    AS after_on
             FROM marked
         )
-        SELECT agency_code, power_code, started_on, entity, identified, enterprise,
+        SELECT agency, power, started_on, entity, identified, enterprise,
                identified AND (started_on - before_on <= 30 OR after_on - started_on <= 30) AS repeated
         FROM carried
     """
