@@ -255,12 +255,26 @@ def _scan_sql(con: duckdb.DuckDBPyConnection, pinned: Pinned, files: Sequence[st
         types = ", ".join(f"'{c}': '{t}'" for c, t in hive.items())
         options += f", hive_partitioning = true, hive_types = {{{types}}}"
     source = f"read_parquet([{', '.join(map(_literal, files))}], {options})"
-    present = {row[0] for row in con.sql(f"DESCRIBE SELECT * FROM {source}").fetchall()}
+    present = _present_columns(con, source)
     columns = ", ".join(
         f'"{f.name}"' if f.name in present else f'NULL::{_duck_type(con, f.type)} AS "{f.name}"'
         for f in pinned.schema
     )
     return f"SELECT {columns} FROM {source}"
+
+
+_PRESENT: dict[str, frozenset[str]] = {}  # scan → its columns; a file list never changes
+
+
+def _present_columns(con: duckdb.DuckDBPyConnection, source: str) -> frozenset[str]:
+    """The columns the files have (DuckDB reads every footer for `union_by_name`); remembered per
+    file list, since a Delta version's files never change."""
+    key = hashlib.sha256(source.encode()).hexdigest()
+    if key not in _PRESENT:
+        if len(_PRESENT) > 512:
+            _PRESENT.clear()
+        _PRESENT[key] = frozenset(row[0] for row in con.sql(f"DESCRIBE SELECT * FROM {source}").fetchall())
+    return _PRESENT[key]
 
 
 def _duck_type(con: duckdb.DuckDBPyConnection, kind: pa.DataType) -> str:

@@ -11,20 +11,25 @@ Interface (what the cockpit and the API build on)::
         # year earlier; yoy = (value − previous) / |previous| (None when previous is 0 or None).
     drill(period, slug, *, agency=None, power=None, region=None, agencies=None,
           page=1, page_size=50, con=None) -> DrillPage
-        # the records behind a value: DrillPage(total, page, page_size, rows), rows as dicts with
-        # family, source_system, source_id, number, on, agency_code, power_code, entity_name,
+        # the records behind a value: DrillPage(slug, total, page, page_size, rows), rows as dicts
+        # with family, source_system, source_id, number, on, agency_code, power_code, entity_name,
         # amount, status — newest first.
     region_prefix("330500") -> "3305"       # GB/T 2260: a region's subtree is a code prefix
+
+Pages and endpoints call `zhifa.indicators.queries.indicator_values(...)` (same arguments as
+`compute`): it serves closed periods from the materialized values. The catalogue (names,
+units, directions, dimensions) is `zhifa.indicators.catalogue.CATALOGUE` / `BY_SLUG`.
 
 `region` limits to agencies whose region lies in that region's subtree (by the agency snapshot);
 `agency` to one agency; `agencies` to a set of codes (the caller's scope). They combine.
 `compute` runs on the store alone: facts from `<family>` views, master data (agencies,
 officers, certificates, powers, entities) from their snapshots as of each period's end.
 
-How one pass works: the store's views are read once into small temp tables (the *prepared
-relations*: facts of the two periods with the columns indicators need, the dimension columns,
-master data as of each period's end), then every indicator's SQL runs over them — about 30
-small queries over in-memory columns instead of 30 scans of the Parquet files.
+How one pass works (docs/indicators.md): the facts of the period's years are reduced once to
+all-agency *base relations* — month cubes per family, inspections by entity — kept as Parquet by
+the store per fingerprint of the files read (`build_base`, `store.cached`); each computation
+takes views of them restricted to the slice and the two periods (the *prepared relations*,
+`prepare`) and runs every indicator's SQL over those.
 """
 
 from __future__ import annotations
@@ -307,7 +312,7 @@ def _month(expr: str) -> str:
 
 
 # Bump when the base relations' SQL changes: their cached files are keyed by it.
-BASE_VERSION = "base-v5"
+BASE_VERSION = "base-v6"
 # Fact families whose base relations read more years than the period's (cases are decided and
 # reviews concluded long after filing; hotline tickets are matched to inspections and cases of
 # those years too).
@@ -404,20 +409,25 @@ def build_base(con: duckdb.DuckDBPyConnection, period: Period, pins: dict[str, A
     agencies = f"(SELECT DISTINCT agency, agency_code FROM {codes})"
     # Per agency and period label (year*100, year*100+20+quarter, year*100+month — see
     # `label_code`): inspections, distinct identified entities, repeatedly inspected entities.
-    labels = (
-        "year(started_on) * 100",
-        "year(started_on) * 100 + 20 + quarter(started_on)",
-        "year(started_on) * 100 + month(started_on)",
+    # Distinct entities are not additive, so they are counted per label from nested groupings:
+    # (agency, month, entity) → (agency, quarter, entity) → (agency, year, entity), each level
+    # grouping the smaller one below it.
+    months = (
+        f"SELECT agency, year(started_on) * 100 + month(started_on) AS label, entity, sum(n) AS n,"
+        f" bool_or(repeated) AS repeated FROM {by_entity} GROUP BY 1, 2, 3"
     )
-    expanded = " UNION ALL ".join(
-        f"SELECT agency, {label} AS label, entity, n, repeated FROM {by_entity}" for label in labels
+    quarters = (
+        "SELECT agency, (label // 100) * 100 + 20 + ((label % 100) + 2) // 3 AS label, entity, sum(n) AS n,"
+        " bool_or(repeated) AS repeated FROM m GROUP BY 1, 2, 3"
     )
+    years_ = "SELECT agency, (label // 100) * 100 AS label, entity, sum(n) AS n, bool_or(repeated) AS repeated FROM q GROUP BY 1, 2, 3"
     keep(
         "entity_stats",
-        f"SELECT a.agency_code, s.label, s.n, s.entities, s.repeated FROM (SELECT agency, label, sum(n) AS n,"
+        f"WITH m AS ({months}), q AS ({quarters}), y AS ({years_}), e AS (SELECT * FROM m UNION ALL SELECT * FROM q"
+        " UNION ALL SELECT * FROM y)"
+        " SELECT a.agency_code, s.label, s.n, s.entities, s.repeated FROM (SELECT agency, label, sum(n) AS n,"
         " count(entity) AS entities, sum(CASE WHEN repeated AND entity IS NOT NULL THEN 1 ELSE 0 END) AS repeated"
-        f" FROM (SELECT agency, label, entity, sum(n) AS n, bool_or(repeated) AS repeated FROM ({expanded}) x"
-        f" GROUP BY 1, 2, 3) e GROUP BY 1, 2) s JOIN {agencies} a ON a.agency = s.agency",
+        f" FROM e GROUP BY 1, 2) s JOIN {agencies} a ON a.agency = s.agency",
     )
     keep(
         "inspection_cube",
