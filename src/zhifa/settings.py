@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "zhifa.cockpit",
     "zhifa.supervision",
     "zhifa.review",
+    "zhifa.evaluation",
 ]
 
 MIDDLEWARE = [

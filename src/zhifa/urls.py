@@ -20,5 +20,6 @@ urlpatterns = [
     path("cockpit/", include("zhifa.cockpit.urls")),
     path("supervision/", include("zhifa.supervision.urls")),
     path("review/", include("zhifa.review.urls")),
+    path("evaluation/", include("zhifa.evaluation.urls")),
     path("api/v1/", api.urls),
 ]

@@ -28,6 +28,7 @@ MENU = [
     NavItem(_("处置中心"), "supervision:center", "supervision.disposition"),
     NavItem(_("整改收件箱"), "supervision:inbox", "supervision.inbox"),
     NavItem(_("案卷评查"), "review:index", "review.reviewcase"),
+    NavItem(_("效能评价"), "evaluation:index", "evaluation.evaluationresult"),
     NavItem(_("执法主体"), "registry:agency_list", roles.AGENCY),
     NavItem(_("执法人员"), "registry:officer_list", roles.OFFICER),
     NavItem(_("执法证件"), "registry:certificate_list", roles.CERTIFICATE),

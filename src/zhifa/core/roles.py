@@ -227,3 +227,10 @@ _REVIEW_RUN = {**dict.fromkeys(REVIEW_MODELS, RAW), "review.rubric": RAW}
 PERMISSIONS[Role.SUPERVISOR].update({**_REVIEW_READ, **_REVIEW_RUN})
 for _role in AGENCY_ROLES:
     PERMISSIONS[_role].update(_REVIEW_READ)
+
+# Efficiency evaluation (效能评价, zhifa.evaluation): the justice bureau publishes schemes and
+# evaluates its region's agencies; agency roles read their own agency's results.
+_EVALUATION_RUN = {"evaluation.scheme": RAW, "evaluation.evaluation": RAW, "evaluation.evaluationresult": R}
+PERMISSIONS[Role.SUPERVISOR].update(_EVALUATION_RUN)
+for _role in AGENCY_ROLES:
+    PERMISSIONS[_role].update({"evaluation.scheme": R, "evaluation.evaluationresult": R})
