@@ -311,3 +311,30 @@ def test_the_actions_publish_each_change_once_committed(
         case_id = decided_case(desk, party)
     assert rows("case")[str(case_id)]["decided_on"] is not None  # the last transition's state
     assert rows("decision")[str(case_id)]["case_source_id"] == str(case_id)
+
+
+def test_batched_publishing_writes_once_after_the_commit(
+    desk, analytics_dir, django_capture_on_commit_callbacks, monkeypatch
+):
+    """Bulk work (the demo year) collects the changed cases and publishes them in one call."""
+    party = registered_party(desk)
+    calls: list[list[int]] = []
+    real = publish.publish_cases
+
+    def counting(case_ids, **kwargs):
+        calls.append(list(case_ids))
+        return real(case_ids, **kwargs)
+
+    monkeypatch.setattr(publish, "publish_cases", counting)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with publish.publishing_batched() as batch:
+            first = decided_case(desk, party)
+            with publish.publishing_batched():  # a nested block joins the outer one
+                second = desk.file(parties=[party])["id"]
+            assert calls == [] and batch == {first, second}
+    assert len(callbacks) == 1 and calls == [sorted([first, second])]
+    assert set(rows("case")) == {str(first), str(second)}
+    # outside a block, each change is published on its own again
+    with django_capture_on_commit_callbacks(execute=True):
+        publish.publish_case_on_commit(first)
+    assert calls[-1] == [first]

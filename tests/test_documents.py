@@ -300,3 +300,36 @@ def test_unknown_kind_is_refused(city, users):
     with pytest.raises(ActionError) as refused:
         do_issue_document(users[Role.OFFICER], city.market_city, "memo", "", {})
     assert refused.value.code == "invalid_choice" and refused.value.field == "kind"
+
+
+@pytest.mark.django_db
+def test_agencies_deriving_the_same_prefix_get_distinct_fixed_prefixes(city):
+    """Three city-level bodies named …综合行政执法… all derive 湖综执: the first to issue keeps it,
+    the others take the next free variant, and a prefix once fixed does not change."""
+    from django.db import transaction
+
+    from tests.conftest import _agency
+
+    bureau = _agency("湖州市综合行政执法局", "330500", ["market_regulation"])
+    team = _agency("湖州市综合行政执法队", "330500", ["market_regulation"])
+    third = _agency("湖州市农业综合行政执法队", "330500", ["market_regulation"])
+    assert {numbering.agency_prefix(a) for a in (bureau, team, third)} == {"湖综执"}
+
+    def take(agency):
+        with transaction.atomic():
+            return numbering.allocate_number(agency, "penalty_decision", 2026)[1]
+
+    numbers = [take(team), take(bureau), take(third), take(team), take(bureau)]
+    assert numbers == [
+        "湖综执罚〔2026〕1号",
+        "湖州综执罚〔2026〕1号",
+        "湖综执队罚〔2026〕1号",
+        "湖综执罚〔2026〕2号",
+        "湖州综执罚〔2026〕2号",
+    ]
+    assert len(set(numbers)) == len(numbers)
+    assert numbering.agency_prefix(bureau) == "湖州综执"  # shown before and after: the fixed one
+    # an agency added later deriving the same prefix never changes the others'
+    fourth = _agency("湖州市交通综合行政执法支队", "330500", ["market_regulation"])
+    assert take(fourth) == "湖综执2罚〔2026〕1号"
+    assert numbering.agency_prefix(team) == "湖综执"

@@ -29,20 +29,17 @@ import logging
 import os
 import random
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any
 
-from django.db import transaction
-
 from zhifa.cases import actions, guards
 from zhifa.cases.models import Case
 from zhifa.cases.procedure import BY_NAME, Procedure
+from zhifa.cases.publish import publishing_batched
 from zhifa.core import seeding
 from zhifa.core.errors import ActionError
-from zhifa.documents.numbering import agency_prefix
 from zhifa.powers.models import BenchmarkTier, Power, PowerKind, PowerStatus, RangeKind, Tier
 from zhifa.registry.models import Agency, Entity, EntityKind, Officer, OfficerRole
 from zhifa.rules import clocks
@@ -199,14 +196,7 @@ def build_desks(start: dt.date, today: dt.date, rng: random.Random) -> list[Desk
         .order_by("pk")
     )
     desks = []
-    prefixes: set[str] = set()
     for agency in Agency.objects.filter(pk__in=plans).select_related("region").order_by("pk"):
-        # Agencies whose derived document prefix (机关代字) is the same would draw the same
-        # document numbers (湖综执 for three agencies; see the report): one agency per prefix.
-        prefix = agency_prefix(agency)
-        if prefix in prefixes:
-            continue
-        prefixes.add(prefix)
         area = agency.region_id[:4] if agency.region.level == "city" else agency.region_id[:6]
         parties = [e for e in entities if e.region_id.startswith(area)] or entities
         staff = Officer.objects.filter(agency=agency, status="active").exclude(role=OfficerRole.FIELD_OFFICER)
@@ -830,35 +820,6 @@ def _ordinary_story(rng: random.Random) -> tuple[Story, int, int]:
     return story, 365, 0
 
 
-@contextmanager
-def _published_once() -> Iterator[set[int]]:
-    """The actions publish a changed case to the analytical store after each commit — one store
-    write per step, thousands for the demo year. Inside the seeder the case ids are collected
-    instead and published in one `publish_cases` call after the seeding transaction commits
-    (the same records, validated the same way)."""
-    from zhifa.cases.publish import publish_cases
-
-    ids: set[int] = set()
-    original = actions.publish_case_on_commit
-
-    def collect(case: Case | int, lock_timeout: float | None = 10.0) -> None:
-        ids.add(case.pk if isinstance(case, Case) else int(case))
-
-    actions.publish_case_on_commit = collect  # type: ignore[assignment]
-    try:
-        yield ids
-    finally:
-        actions.publish_case_on_commit = original  # type: ignore[assignment]
-
-    def publish() -> None:
-        try:
-            publish_cases(sorted(ids))
-        except Exception:  # like publish_case_on_commit: logged, `publish_cases` catches up
-            log.exception("demo cases: publishing to the analytical store failed")
-
-    transaction.on_commit(publish)
-
-
 def seed_cases(count: int | None = None, today: dt.date | None = None) -> str:
     """Create about `count` cases (see `demo_case_count`) over the year before `today`; fills
     `PLANTED` and `REFUSED`. Runs inside the transaction `seeding.run_once` opens."""
@@ -875,7 +836,7 @@ def seed_cases(count: int | None = None, today: dt.date | None = None) -> str:
 
     documents_before = IssuedDocument.objects.count()
     year = Year(today, rng, desks)
-    with _published_once():
+    with publishing_batched():
         _plant(year)
         _showcase(year)
         attempts = 0

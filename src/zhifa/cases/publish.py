@@ -18,10 +18,12 @@ transaction commits; a failure is logged and never reaches the user's action.
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import logging
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
@@ -442,6 +444,40 @@ def publish_cases(
     return report
 
 
+_BATCH: contextvars.ContextVar[set[int] | None] = contextvars.ContextVar(
+    "zhifa_cases_publish_batch", default=None
+)
+
+
+@contextmanager
+def publishing_batched(lock_timeout: float | None = 10.0) -> Iterator[set[int]]:
+    """Inside the block, `publish_case_on_commit` only collects the case ids; leaving it registers
+    one `publish_cases` of all of them for after the commit. For bulk work (the demo year, a
+    scheduled job moving many cases): one store write instead of one per step. Nested blocks
+    join the outermost one."""
+    if _BATCH.get() is not None:
+        yield _BATCH.get()  # type: ignore[misc]
+        return
+    ids: set[int] = set()
+    token = _BATCH.set(ids)
+    try:
+        yield ids
+    finally:
+        _BATCH.reset(token)
+    if ids:
+        transaction.on_commit(lambda: _publish_logged(sorted(ids), lock_timeout))
+
+
+def _publish_logged(case_ids: list[int], lock_timeout: float | None) -> None:
+    try:
+        report = publish_cases(case_ids, lock_timeout=lock_timeout)
+    except Exception:
+        logger.exception("cases.publish: publishing cases %s to the analytical store failed", case_ids[:20])
+        return
+    if report["rejected"]:
+        logger.error("cases.publish: %d case(s) published with refused records (see above)", len(case_ids))
+
+
 def publish_case_on_commit(case: Case | int, lock_timeout: float | None = 10.0) -> None:
     """Publish one case once the current transaction commits (at once outside a transaction).
 
@@ -450,14 +486,8 @@ def publish_case_on_commit(case: Case | int, lock_timeout: float | None = 10.0) 
     (store busy, disk, a bug) is logged with its traceback and swallowed: the user's action has
     already succeeded, and the next change or `zhifa manage publish_cases` republishes."""
     case_id = case.pk if isinstance(case, Case) else int(case)
-
-    def run() -> None:
-        try:
-            report = publish_cases([case_id], lock_timeout=lock_timeout)
-        except Exception:
-            logger.exception("cases.publish: publishing case %s to the analytical store failed", case_id)
-            return
-        if report["rejected"]:
-            logger.error("cases.publish: case %s published with refused records (see above)", case_id)
-
-    transaction.on_commit(run)
+    batch = _BATCH.get()
+    if batch is not None:
+        batch.add(case_id)
+        return
+    transaction.on_commit(lambda: _publish_logged([case_id], lock_timeout))

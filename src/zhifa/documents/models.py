@@ -44,6 +44,29 @@ class DocumentSequence(models.Model):
         return f"{self.agency_id} {self.kind_prefix}〔{self.year}〕{self.last}"
 
 
+class AgencyDocumentPrefix(models.Model):
+    """The prefix (机关代字) an agency's document numbers carry, fixed at its first issued number.
+
+    Derived prefixes can coincide (三个市级综合行政执法机构 all derive 湖综执); a number must name one
+    issuer, so the first agency to issue keeps the derived prefix and a later one gets the next
+    free variant (`numbering.prefix_candidates`). Stored, so an agency's prefix never changes when
+    another agency is added later.
+    """
+
+    agency = models.OneToOneField(Agency, on_delete=models.PROTECT, related_name="document_prefix")
+    prefix = models.CharField(_("机关代字"), max_length=24, unique=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope = ScopePolicy(agency="agency", region="agency__region")
+
+    class Meta:
+        verbose_name = _("文书机关代字")
+        verbose_name_plural = _("文书机关代字")
+
+    def __str__(self) -> str:
+        return f"{self.agency_id} {self.prefix}"
+
+
 class DocumentStatus(models.TextChoices):
     DRAFT = "draft", _("草稿")
     ISSUED = "issued", _("已签发")

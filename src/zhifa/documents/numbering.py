@@ -6,7 +6,10 @@ in 〔〕 and the sequence number, gap-free per (agency, letter, year): `allocat
 failed issue rolls the increment back with everything else.
 
 Agency prefix: `AGENCY_PREFIX_OVERRIDES` (keyed by the agency's 统一社会信用代码 or its full name)
-wins; otherwise the prefix is derived from the name (see `derive_agency_prefix`).
+wins; otherwise the prefix is derived from the name (see `derive_agency_prefix`) and fixed at the
+agency's first number (`models.AgencyDocumentPrefix`): when another agency already holds the
+derived prefix, the next free variant of `prefix_candidates` is taken, so two agencies never
+issue the same number.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import re
 from django.db import IntegrityError, transaction
 
 from zhifa.documents.kinds import spec_for
-from zhifa.documents.models import DocumentSequence
+from zhifa.documents.models import AgencyDocumentPrefix, DocumentSequence
 from zhifa.registry.models import Agency
 
 # Installations put the prefixes their agencies really use here (code or full name → prefix).
@@ -76,15 +79,61 @@ def derive_agency_prefix(name: str, region_name: str = "") -> str:
     return prefix
 
 
-def agency_prefix(agency: Agency) -> str:
-    override = AGENCY_PREFIX_OVERRIDES.get(agency.code) or AGENCY_PREFIX_OVERRIDES.get(agency.name)
-    if override:
-        return override
-    region_name = ""
+def _override(agency: Agency) -> str | None:
+    return AGENCY_PREFIX_OVERRIDES.get(agency.code) or AGENCY_PREFIX_OVERRIDES.get(agency.name)
+
+
+def _region_name(agency: Agency) -> str:
     region = getattr(agency, "region", None)
     if region is not None and region.name not in ("市辖区", "县", "省直辖县级行政区划"):
-        region_name = region.name
-    return derive_agency_prefix(agency.name, region_name)
+        return region.name
+    return ""
+
+
+def prefix_candidates(agency: Agency) -> list[str]:
+    """The derived prefix, then its variants, in the order they are tried when taken: the first two
+    characters of the place (湖州综执), the last character of the name's body (湖综执队), and
+    finally a number (湖综执2, 湖综执3, …) so a free one always exists."""
+    derived = derive_agency_prefix(agency.name, _region_name(agency))
+    place = (_region_name(agency) or agency.name)[:2]
+    candidates = [derived, place + derived[1:], derived + _body(agency.name)[-1:]]
+    candidates += [f"{derived}{n}" for n in range(2, 100)]
+    return list(dict.fromkeys(c for c in candidates if c))
+
+
+def agency_prefix(agency: Agency) -> str:
+    """The prefix the agency's numbers carry: the override, else the one fixed at its first
+    number, else (nothing issued yet) the derived one it will most likely get."""
+    override = _override(agency)
+    if override:
+        return override
+    stored = AgencyDocumentPrefix.objects.filter(agency=agency).values_list("prefix", flat=True).first()
+    return stored or derive_agency_prefix(agency.name, _region_name(agency))
+
+
+def _fixed_prefix(agency: Agency) -> str:
+    """The agency's prefix, fixed on first use inside the issuing transaction (a savepoint per
+    try: another agency, possibly concurrently, may hold a candidate)."""
+    override = _override(agency)
+    if override:
+        return override
+    stored = AgencyDocumentPrefix.objects.filter(agency=agency).values_list("prefix", flat=True).first()
+    if stored:
+        return stored
+    for candidate in prefix_candidates(agency):
+        if AgencyDocumentPrefix.objects.filter(prefix=candidate).exists():
+            continue
+        try:
+            with transaction.atomic():
+                AgencyDocumentPrefix.objects.create(agency=agency, prefix=candidate)
+            return candidate
+        except IntegrityError:
+            stored = (
+                AgencyDocumentPrefix.objects.filter(agency=agency).values_list("prefix", flat=True).first()
+            )
+            if stored:  # a concurrent issue of the same agency fixed it first
+                return stored
+    raise RuntimeError(f"no free document prefix for agency {agency.code}")
 
 
 def format_number(prefix: str, letter: str, year: int, sequence: int) -> str:
@@ -108,4 +157,4 @@ def allocate_number(agency: Agency, kind: str, year: int) -> tuple[int, str]:
         sequence = DocumentSequence.objects.select_for_update().get(**lookup)
     sequence.last += 1
     DocumentSequence.objects.filter(pk=sequence.pk).update(last=sequence.last)
-    return sequence.last, format_number(agency_prefix(agency), letter, year, sequence.last)
+    return sequence.last, format_number(_fixed_prefix(agency), letter, year, sequence.last)

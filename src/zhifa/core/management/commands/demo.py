@@ -15,7 +15,6 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-import zhifa.cases.demo  # noqa: F401  registers the demo cases seeder (cases/apps.py does not import it)
 from zhifa.core import seeding
 from zhifa.core.roles import Role
 from zhifa.exchange.demo_sources import SCALES
