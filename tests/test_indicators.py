@@ -375,3 +375,14 @@ def test_base_relations_are_cached_per_store_state_and_years(fixture_store: Path
         "late",
     )
     assert values()[("inspections", "A1")] == (3, 1)  # the late inspection is counted
+
+
+def test_a_callers_connection_computes_the_same_without_caching(fixture_store: Path) -> None:
+    period = engine.parse_period("2026", today=TODAY)
+    con = store.connect()
+    try:
+        on_connection = engine.compute(period, con=con)
+    finally:
+        con.close()
+    assert not (fixture_store / "_derived").exists()  # no pinned state: nothing kept
+    assert on_connection == engine.compute(period)

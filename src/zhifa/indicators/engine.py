@@ -355,13 +355,16 @@ def _year_filter(src: _Source, years: list[int]) -> str:
     return f"year IN ({', '.join(map(str, years))})" if src.has("year") else "FALSE"
 
 
-def build_base(con: duckdb.DuckDBPyConnection, period: Period, pins: dict[str, Any] | None = None) -> Base:
+def build_base(
+    con: duckdb.DuckDBPyConnection, period: Period, pins: dict[str, Any] | None = None, cache: bool = True
+) -> Base:
     """The all-agency base relations of the period's years: month cubes (agency, power, month →
     counts and sums) per family, inspections by entity (with the repeated-inspection flag and the
     entity's industry), decided cases with their days. Computed once per `base_key` and kept by
     the store as Parquet (`store.cached`): the first computation after new facts of these years
     pays for the scan of the facts, every later one (other slices, breakdowns, periods of the same
-    years, the other processes) reads a few small files."""
+    years, the other processes) reads a few small files. Without `cache` (a caller's connection
+    whose pinned state is unknown, so no honest key exists) they are temp tables of `con`."""
     key = base_key(period, pins)
     entity = _Source(con, "entity")
     isrc, dsrc, csrc = _Source(con, "inspection"), _Source(con, "decision"), _Source(con, "case")
@@ -375,7 +378,11 @@ def build_base(con: duckdb.DuckDBPyConnection, period: Period, pins: dict[str, A
 
     def keep(name: str, sql: str, daily: bool = False) -> str:
         started = time.perf_counter()
-        reads[name] = store.cached(con, name, f"{key}-{period.today:%Y%m%d}" if daily else key, sql)
+        if cache:
+            reads[name] = store.cached(con, name, f"{key}-{period.today:%Y%m%d}" if daily else key, sql)
+        else:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE base_{name} AS {sql}")
+            reads[name] = f"base_{name}"
         TIMINGS[f"base:{name}"] = time.perf_counter() - started
         return reads[name]
 
@@ -584,7 +591,7 @@ def prepare(
         f" (SELECT {power.col('power_code')}, {power.col('domain')} FROM power) p GROUP BY 1",
     )
     started = time.perf_counter()
-    base = build_base(con, period, pins)
+    base = build_base(con, period, pins, cache=pins is not None)
     TIMINGS["base"] = time.perf_counter() - started
     dims = _DimJoin(by)
     for name, (source, date_column) in _PREPARED.items():
@@ -789,7 +796,7 @@ def compute(
     check_by(by)
     indicators = [i for i in check_slugs(slugs) if by in i.dimensions]
     own = con is None
-    pins: dict[str, Any] | None = {} if own else None
+    pins: dict[str, Any] | None = {} if own else None  # a caller's connection: pins unknown
     con = con or store.connect(pins)
     try:
         slice_ = resolve_slice(con, region=region, agency=agency, agencies=agencies)
