@@ -11,7 +11,7 @@ relation            rows (facts within the run's lookback, current versions)
 ==================  ===========================================================================
 ``f_case``          penalty cases: ``filed_on``, ``decided_on``, ``officer_certificates``, …
 ``f_decision``      penalty decisions: ``decided_on``, ``fine_amount``, ``served_on``, …
-``f_inspection``    inspections: ``started_on`` (China date), ``lat``/``lon`` (device GPS), …
+``f_inspection``    inspections: ``started_on`` (China date), ``gps_point`` (device GPS), …
 ``f_complaint``     12345 tickets by routed agency: ``received_at``, ``due_at``, ``place_key``…
 ``f_coercion``      coercive measures and executions
 ``f_licence``       licences: ``accepted_on``, ``issued_on``
@@ -240,12 +240,24 @@ FROM c WHERE coalesce(c.decided_on, ${{on}}) > c.deadline
         group="裁量规范",
         needs=("f_decision", "r_tier"),
         sql=f"""
-WITH t AS (
-    SELECT d.*, r.minimum AS tier_min, r.maximum AS tier_max, r.benchmark_version
-    FROM f_decision d JOIN r_tier r ON r.power_code = d.power_code AND r.tier = d.benchmark_tier
-         AND r.range_kind = 'fixed' AND coalesce(r.effective_from, DATE '1900-01-01') <= d.decided_on
+WITH versions AS (
+    SELECT power_code, benchmark_version, min(coalesce(effective_from, DATE '1900-01-01')) AS valid_from
+    FROM r_tier GROUP BY power_code, benchmark_version
+), spans AS (
+    SELECT *, lead(valid_from) OVER (PARTITION BY power_code ORDER BY benchmark_version) AS valid_until
+    FROM versions
+), tiers AS (
+    SELECT r.*, s.valid_from, s.valid_until FROM r_tier r JOIN spans s USING (power_code, benchmark_version)
+    WHERE r.range_kind = 'fixed'
+), hits AS (
+    SELECT d.*, r.minimum AS tier_min, r.maximum AS tier_max, r.benchmark_version,
+           (d.fine_amount < coalesce(r.minimum, 0) - 0.005 OR d.fine_amount > r.maximum + 0.005) AS outside
+    FROM f_decision d JOIN tiers r ON r.power_code = d.power_code AND r.tier = d.benchmark_tier
+         AND d.decided_on >= r.valid_from AND (r.valid_until IS NULL OR d.decided_on < r.valid_until)
     WHERE d.fine_amount > 0
-    QUALIFY row_number() OVER (PARTITION BY d.source_system, d.source_id ORDER BY r.benchmark_version DESC) = 1
+), t AS (  -- outside every matching tier of the version in force (a tier may come in bands)
+    SELECT * FROM hits h WHERE h.outside AND NOT EXISTS (
+        SELECT 1 FROM hits i WHERE i.source_system = h.source_system AND i.source_id = h.source_id AND NOT i.outside)
 )
 SELECT t.agency_code, {key("decision", "t")} AS identity,
        '处罚决定' || {num("t", "decision_number")} || '罚款超出裁量阶次幅度' AS title,
@@ -253,7 +265,7 @@ SELECT t.agency_code, {key("decision", "t")} AS identity,
          || CAST(t.benchmark_version AS VARCHAR) || ' 版“' || t.benchmark_tier || '”阶次幅度为 '
          || coalesce({yuan("t.tier_min")}, '0') || '–' || {yuan("t.tier_max")} || ' 元。' AS detail,
        [{ev("decision", "t", "decision_number")}] AS evidence
-FROM t WHERE t.fine_amount < coalesce(t.tier_min, 0) - 0.005 OR t.fine_amount > t.tier_max + 0.005
+FROM t
 """,
     ),
     ClueModel(
@@ -453,13 +465,18 @@ WHERE c.violation_on IS NOT NULL AND c.filed_on > c.violation_on + INTERVAL (${{
             param("min_agencies", "最少执法主体数", "3", "个", minimum="2", maximum="10"),
         ),
         sql="""
-WITH i AS (
+WITH two AS (  -- entities inspected by more than one agency at all (cheap: no DISTINCT)
+    SELECT entity_key FROM f_inspection WHERE entity_key IS NOT NULL AND NOT coalesce(joint, FALSE)
+    GROUP BY entity_key HAVING min(agency_code) <> max(agency_code)
+), i AS (
     SELECT DISTINCT entity_key, agency_code, started_on FROM f_inspection
-    WHERE entity_key IS NOT NULL AND NOT coalesce(joint, FALSE)
+    WHERE entity_key IN (SELECT entity_key FROM two) AND NOT coalesce(joint, FALSE)
+), many AS (  -- enough agencies at all: the only entities worth a window
+    SELECT entity_key FROM i GROUP BY entity_key HAVING count(DISTINCT agency_code) >= ${min_agencies}
 ), w AS (
     SELECT *, count(DISTINCT agency_code) OVER (PARTITION BY entity_key ORDER BY started_on
               RANGE BETWEEN CURRENT ROW AND INTERVAL (${window_days}) DAY FOLLOWING) AS agencies
-    FROM i
+    FROM i WHERE entity_key IN (SELECT entity_key FROM many)
 ), anchor AS (
     SELECT entity_key, started_on, agency_code FROM w WHERE agencies >= ${min_agencies}
     QUALIFY row_number() OVER (PARTITION BY entity_key, date_trunc('month', started_on)
@@ -620,11 +637,14 @@ WHERE d.due + CAST(${{grace_days}} AS INTEGER) < ${{on}}
         needs=("f_inspection", "m_entity"),
         params=(param("max_distance_m", "最大偏离距离", "1000", "米", minimum="100", maximum="50000"),),
         sql=f"""
-WITH d AS (
-    SELECT i.*, 6371000 * 2 * asin(sqrt(pow(sin(radians(e.lat - i.lat) / 2), 2)
-           + cos(radians(i.lat)) * cos(radians(e.lat)) * pow(sin(radians(e.lon - i.lon) / 2), 2))) AS metres
+WITH p AS (
+    SELECT i.*, i.gps_point.latitude AS lat, i.gps_point.longitude AS lon, e.lat AS e_lat, e.lon AS e_lon
     FROM f_inspection i JOIN m_entity e ON e.entity_key = i.entity_key
-    WHERE i.lat IS NOT NULL AND e.lat IS NOT NULL
+    WHERE i.gps_point.latitude IS NOT NULL AND e.lat IS NOT NULL
+), d AS (
+    SELECT p.*, 6371000 * 2 * asin(sqrt(pow(sin(radians(e_lat - lat) / 2), 2)
+           + cos(radians(lat)) * cos(radians(e_lat)) * pow(sin(radians(e_lon - lon) / 2), 2))) AS metres
+    FROM p
 )
 SELECT d.agency_code, {key("inspection", "d")} AS identity,
        '检查' || {num("d", "record_number")} || '定位偏离检查对象' || CAST(CAST(round(d.metres) AS BIGINT) AS VARCHAR) || '米' AS title,
@@ -696,11 +716,15 @@ WHERE d.fine_amount > 0 AND d.fine_amount < p.med * ${{ratio}}
         sql=f"""
 WITH med AS (
     SELECT power_code, median(fine_amount) AS med FROM f_case WHERE fine_amount > 0 GROUP BY power_code
-), low AS (
-    SELECT c.*, unnest(list_distinct(c.officer_certificates)) AS certificate_number
-    FROM f_case c JOIN med m ON m.power_code = c.power_code
+), lows AS (
+    SELECT c.* FROM f_case c JOIN med m ON m.power_code = c.power_code
     WHERE c.fine_amount > 0 AND c.fine_amount < m.med * ${{low_ratio}} AND c.entity_key IS NOT NULL
       AND c.decided_on IS NOT NULL AND c.officer_certificates IS NOT NULL
+), parties AS (  -- parties with enough low fines in a year at all: the only ones worth unnesting
+    SELECT entity_key, year(decided_on) AS y FROM lows GROUP BY 1, 2 HAVING count(*) >= ${{min_count}}
+), low AS (
+    SELECT l.*, unnest(list_distinct(l.officer_certificates)) AS certificate_number
+    FROM lows l JOIN parties p ON p.entity_key = l.entity_key AND p.y = year(l.decided_on)
 )
 SELECT any_value(agency_code) AS agency_code,
        'pair|' || certificate_number || '|' || entity_key || '|' || CAST(year(decided_on) AS VARCHAR) AS identity,

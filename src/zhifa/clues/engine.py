@@ -107,20 +107,28 @@ class _Source:
         return f'"{name}"' if name in self.types else f"NULL::{kind}"
 
     def col(self, name: str, kind: str = "VARCHAR", alias: str | None = None) -> str:
-        expr = f'TRY_CAST("{name}" AS {kind})' if name in self.types else f"NULL::{kind}"
+        """The column as `kind` (cast only when the stored type differs: a cast copies)."""
+        if name not in self.types:
+            expr = f"NULL::{kind}"
+        elif self.types[name] == kind:
+            expr = f'"{name}"'
+        else:
+            expr = f'TRY_CAST("{name}" AS {kind})'
         return f"{expr} AS {alias or name}"
 
     def day(self, name: str, alias: str | None = None) -> str:
         """A date, or the China-time date of an instant."""
         return self.col(name, "DATE", alias)
 
-    def point(self, name: str, part: str) -> str:
-        """Latitude/longitude of a GPS column: a JSON text (what the importer stores) or a struct."""
+    def point(self, name: str) -> str:
+        """A GPS column as STRUCT(latitude, longitude): the importer stores JSON text (parsed once
+        with `json_transform`, 5x faster than two `json_extract_string`), a struct passes through."""
+        kind = "STRUCT(latitude DOUBLE, longitude DOUBLE)"
         if name not in self.types:
-            return "NULL::DOUBLE"
+            return f"NULL::{kind}"
         if self.types[name].upper().startswith("STRUCT"):
-            return f'TRY_CAST("{name}".{part} AS DOUBLE)'
-        return f"TRY_CAST(json_extract_string(\"{name}\", '$.{part}') AS DOUBLE)"
+            return f'TRY_CAST("{name}" AS {kind})'
+        return f"""try(json_transform("{name}", '{{"latitude": "DOUBLE", "longitude": "DOUBLE"}}'))"""
 
     def years(self, ctx: Context) -> str:
         return f"year >= {ctx.since_year}" if self.has("year") else "TRUE"
@@ -130,10 +138,15 @@ def _entity_key(src: _Source) -> str:
     return f"coalesce({src.raw('entity_credit_code')}, {src.raw('entity_id_number')}) AS entity_key"
 
 
+# Fact relations are materialized once per run (in memory): most are read by several models.
+MATERIALIZE = True
+
+
 def _fact(con: duckdb.DuckDBPyConnection, name: str, view: str, ctx: Context, columns: list[str]) -> None:
     src = _Source(con, view)
+    kind = "TABLE" if MATERIALIZE else "VIEW"
     con.execute(
-        f'CREATE OR REPLACE TEMP TABLE {name} AS SELECT {", ".join(columns)} FROM "{view}" WHERE {src.years(ctx)}'
+        f'CREATE OR REPLACE TEMP {kind} {name} AS SELECT {", ".join(columns)} FROM "{view}" WHERE {src.years(ctx)}'
     )
 
 
@@ -220,8 +233,7 @@ def _f_inspection(con: duckdb.DuckDBPyConnection, ctx: Context, reference: Any) 
             *_common(s, "record_number"),
             s.col("officer_certificates", "VARCHAR[]"),
             s.day("started_at", "started_on"),
-            f"{s.point('gps', 'latitude')} AS lat",
-            f"{s.point('gps', 'longitude')} AS lon",
+            f"{s.point('gps')} AS gps_point",
             s.col("task_code"),
             s.day("task_window_start"),
             s.day("task_window_end"),
@@ -250,7 +262,7 @@ def _f_complaint(con: duckdb.DuckDBPyConnection, ctx: Context, reference: Any) -
         ],
     )
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE f_complaint AS SELECT *,"
+        f"CREATE OR REPLACE TEMP {'TABLE' if MATERIALIZE else 'VIEW'} f_complaint AS SELECT *,"
         " coalesce(entity_key, nullif(trim(place), '')) AS place_key FROM f_complaint_raw"
     )
 
@@ -307,10 +319,12 @@ _ACT_CERT_PARTS = (
 
 
 def _act_cert_count(con: duckdb.DuckDBPyConnection, ctx: Context, reference: Any) -> None:
+    """Officers per act. The exchange schema makes `officer_certificates` unique items (and the
+    cases app stores distinct officers), so the list's length is the number of officers."""
     parts = " UNION ALL ".join(
         f"SELECT '{family}' AS family, '{label}' AS label, source_system, source_id, {number} AS number,"
-        f" agency_code, {on} AS acted_on, list_distinct(officer_certificates) AS certificates,"
-        f" len(list_distinct(officer_certificates)) AS officers FROM {table}"
+        f" agency_code, {on} AS acted_on, officer_certificates AS certificates,"
+        f" len(officer_certificates) AS officers FROM {table}"
         f" WHERE officer_certificates IS NOT NULL"
         for family, label, table, number, on in _ACT_CERT_PARTS
     )
@@ -402,8 +416,8 @@ def _m_cert(con: duckdb.DuckDBPyConnection, ctx: Context, reference: Any) -> Non
 
 def _m_entity(con: duckdb.DuckDBPyConnection, ctx: Context, reference: Any) -> None:
     s = _Source(con, "entity")
-    lat = f"coalesce({s.raw('latitude', 'DOUBLE')}, {s.point('location', 'latitude')})"
-    lon = f"coalesce({s.raw('longitude', 'DOUBLE')}, {s.point('location', 'longitude')})"
+    lat = f"coalesce({s.raw('latitude', 'DOUBLE')}, ({s.point('location')}).latitude)"
+    lon = f"coalesce({s.raw('longitude', 'DOUBLE')}, ({s.point('location')}).longitude)"
     con.execute(
         "CREATE OR REPLACE TEMP TABLE m_entity AS SELECT entity_key, any_value(lat) AS lat, any_value(lon) AS lon"
         f" FROM (SELECT coalesce({s.raw('credit_code')}, {s.raw('id_number')}) AS entity_key,"
@@ -449,9 +463,14 @@ RELATIONS: dict[str, tuple[tuple[str, ...], _Builder]] = {
 
 
 def prepare(
-    con: duckdb.DuckDBPyConnection, models: Iterable[ClueModel], ctx: Context, reference: Any = None
+    con: duckdb.DuckDBPyConnection,
+    models: Iterable[ClueModel],
+    ctx: Context,
+    reference: Any = None,
+    timings: dict[str, float] | None = None,
 ) -> list[str]:
-    """Build the relations the models need (each once, dependencies first); their names."""
+    """Build the relations the models need (each once, dependencies first); their names.
+    `timings` receives the seconds of each relation under "prepare:<name>"."""
     done: list[str] = []
 
     def build(name: str) -> None:
@@ -460,7 +479,10 @@ def prepare(
         needs, builder = RELATIONS[name]
         for need in needs:
             build(need)
+        started = time.perf_counter()
         builder(con, ctx, reference)
+        if timings is not None:
+            timings[f"prepare:{name}"] = time.perf_counter() - started
         done.append(name)
 
     s = _Source(con, "agency")
@@ -581,7 +603,7 @@ def evaluate(
     con = con or store.connect()
     try:
         started = time.perf_counter()
-        prepare(con, chosen, ctx, reference)
+        prepare(con, chosen, ctx, reference, timings)
         if timings is not None:
             timings["prepare"] = time.perf_counter() - started
         return [run_model(con, m, ctx, (overrides or {}).get(m.slug)) for m in chosen]
