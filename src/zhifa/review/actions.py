@@ -392,8 +392,8 @@ def do_assign_second_reviewer(actor: Any, round_id: int, user_id: int) -> Review
         if reviewer is None or reviewer.role != roles.Role.SUPERVISOR:
             raise ActionError("invalid_reviewer", "交叉评查人应为在职的执法监督人员", "user_id")
         region = reviewer.scope_region
-        if region is None or not (rnd.region.is_within(region) or region.is_within(rnd.region)):
-            raise ActionError("invalid_reviewer", "交叉评查人不在本次评查的区划范围内", "user_id")
+        if region is None or not rnd.region.is_within(region):
+            raise ActionError("invalid_reviewer", "交叉评查人的管辖区划应包含本次评查的区划", "user_id")
         if not rnd.cases.filter(double=True).exists():
             raise ActionError("no_double_cases", "本次评查没有抽取交叉评查案卷（交叉评查比例为0）", "user_id")
         if ItemScore.objects.filter(

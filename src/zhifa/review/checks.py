@@ -318,7 +318,8 @@ def fine_outside_tier(f: CaseFacts) -> Finding:
     if f.flagged is not None:
         if f.flagged:
             return deduct(
-                f"罚款{f.fine}元超出所选裁量阶次的幅度，案件已标记提示监督（{LAW}第三十四条）",
+                f"罚款{f.fine}元偏离裁量基准（超出所选裁量阶次幅度，或对首违不罚清单情形仍予处罚），"
+                f"案件已标记提示监督（{LAW}第三十四条、第三十三条）",
                 fine_amount=str(f.fine),
                 flagged_for_supervision=True,
             )
