@@ -939,14 +939,20 @@ def drill(
             _drill_select(con, family, date, indicator.drill.where, period, slice_, power)
             for family, date in indicator.drill.families
         ]
-        union = " UNION ALL ".join(p for p in parts if p)
-        if not union:
+        if not any(parts):
             return DrillPage(slug, 0, page, page_size, [])
-        con.execute(f"CREATE OR REPLACE TEMP TABLE drill_rows AS {union}")
-        total = con.sql("SELECT count(*) FROM drill_rows").fetchall()[0][0]
+        # No temp table of all matching rows: the count reads the filter columns only, and each
+        # family contributes its own top rows (a Top-N that fetches the wide columns of those
+        # rows only), merged and paged.
+        selects = [p for p in parts if p]
+        total = con.sql(
+            "SELECT " + " + ".join(f"(SELECT count(*) FROM ({p}) x)" for p in selects)
+        ).fetchall()[0][0]
+        order = "ORDER BY on_date DESC, family, source_system, source_id"
+        top = page * page_size
+        union = " UNION ALL ".join(f"(SELECT * FROM ({p}) x {order} LIMIT {top})" for p in selects)
         result = con.sql(
-            "SELECT * FROM drill_rows ORDER BY on_date DESC, family, source_system, source_id"
-            f" LIMIT {page_size} OFFSET {(page - 1) * page_size}"
+            f"SELECT * FROM ({union}) u {order} LIMIT {page_size} OFFSET {(page - 1) * page_size}"
         )
         names = [c if c != "on_date" else "on" for c in result.columns]
         rows = [dict(zip(names, row, strict=True)) for row in result.fetchall()]
