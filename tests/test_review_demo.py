@@ -74,3 +74,18 @@ def test_demo_round_and_platform_prescoring(seeded):
                 assert (number, item) in deducted, (problem.code, number)
                 checked += 1
     assert checked, "no planted problem among the closed cases"
+
+
+def test_demo_evaluation_counts_the_review(seeded):
+    from zhifa.evaluation.seed import seed_evaluation
+
+    assert "效能评价" in seed_evaluation()
+    from zhifa.evaluation.models import EvaluationResult
+
+    results = list(EvaluationResult.objects.all())
+    scores = queries.agency_scores(ReviewRound.objects.get().period)
+    assert results and scores
+    for r in results:
+        review = next(c for c in r.components if c["code"] == "review")
+        assert (review["value"] is not None) == (r.agency_code in scores)
+        assert sum(float(c["lost"]) for c in r.explanations) == pytest.approx(100 - float(r.score))
