@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from django.test import Client
 
 from tests.conftest import ApiClient, make_user
 from tests.test_review_support import case_row, write_cases
@@ -140,6 +141,14 @@ def test_round_scoring_agreement_and_results(city, users, api_as, store_cases):
     other = next(c for c in cases if c["agency_code"] == city.market_wuxing.code)
     assert agency.get(f"/review/cases/{other['id']}").status_code == 404
 
+    page = Client()
+    page.force_login(users[Role.AGENCY_LEAD])
+    listing = page.get("/review/").content.decode()
+    assert own["case_number"] in listing and other_number(cases, city) not in listing
+    own_page = page.get(f"/review/cases/{own['id']}/").content.decode()
+    assert "事实表述不清" in own_page and "hx-post" not in own_page
+    assert page.get(f"/review/cases/{other['id']}/").status_code == 404
+
     scores = queries.agency_scores("2026")
     assert set(scores) == {city.market_city.code, city.market_wuxing.code}
     assert scores[city.market_city.code] == 98.0  # only the facts_clear deduction
@@ -157,6 +166,10 @@ def test_round_scoring_agreement_and_results(city, users, api_as, store_cases):
         "review.round_assign_second_reviewer",
         "review.round_close",
     } <= actions_logged
+
+
+def other_number(cases: list[dict], city) -> str:
+    return next(c["case_number"] for c in cases if c["agency_code"] == city.market_wuxing.code)
 
 
 @pytest.mark.parametrize("role", [Role.HOTLINE_OPERATOR, Role.AUDITOR, Role.SYSADMIN])
