@@ -527,6 +527,28 @@ FIXTURES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
                 ("case", [{"source_id": "k1", "status": "closed", "source_updated_at": _t(D(2026, 5, 1))}]),
                 ("case", [{"source_id": "k2", "decided_on": None, "source_updated_at": _t(D(2026, 3, 1))}]),
                 ("case", [{"source_id": "k2", "fine_amount": 100.0, "source_updated_at": _t(D(2026, 5, 1))}]),
+                # a formal change (变更) of k3's decision: both records change, neither is a clue
+                ("case", [{"source_id": "k3", "source_updated_at": _t(D(2026, 4, 10))}]),
+                (
+                    "decision",
+                    [{"source_id": "d3", "case_source_id": "k3", "source_updated_at": _t(D(2026, 4, 10))}],
+                ),
+                (
+                    "case",
+                    [{"source_id": "k3", "fine_amount": 2000.0, "source_updated_at": _t(D(2026, 6, 1))}],
+                ),
+                (
+                    "decision",
+                    [
+                        {
+                            "source_id": "d3",
+                            "case_source_id": "k3",
+                            "fine_amount": 2000.0,
+                            "status": "changed",
+                            "source_updated_at": _t(D(2026, 6, 1)),
+                        }
+                    ],
+                ),
             ]
         },
     ),

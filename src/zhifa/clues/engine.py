@@ -341,6 +341,21 @@ def _act_cert(con: duckdb.DuckDBPyConnection, ctx: Context, reference: Any) -> N
     con.execute(f"CREATE OR REPLACE TEMP VIEW act_cert AS {parts}")
 
 
+def _formally_changed(con: duckdb.DuckDBPyConnection, family: str) -> str:
+    """A condition excluding versions that record a formal change of the decision (变更/撤销 after
+    reconsideration, litigation or the agency's own correction, decision status changed/revoked):
+    those are the procedure working, not a silent edit."""
+    decision = _Source(con, "decision")
+    if not (decision.has("status") and decision.has("case_source_id")):
+        return "TRUE"
+    if family == "decision":
+        return "coalesce(status, '') NOT IN ('changed', 'revoked')"
+    return (
+        "source_id NOT IN (SELECT case_source_id FROM decision WHERE status IN ('changed', 'revoked')"
+        " AND case_source_id IS NOT NULL)"
+    )
+
+
 def _chg(con: duckdb.DuckDBPyConnection, ctx: Context, reference: Any) -> None:
     """Versions of cases and decisions that changed business fields after the decision day."""
     parts = []
@@ -370,11 +385,13 @@ def _chg(con: duckdb.DuckDBPyConnection, ctx: Context, reference: Any) -> None:
                    list_filter([{changed}], lambda x: x IS NOT NULL) AS changed
             FROM (SELECT *{lags}, lag(decided_on) OVER w AS p_decided_on FROM (
                   SELECT source_system, source_id, _record_version AS version, {changed_at} AS changed_at,
-                         {s.col(number, alias="number")}, {s.col("agency_code")}, {s.day("decided_on")}{cols}
+                         {s.col(number, alias="number")}, {s.col("agency_code")}, {s.col("status")},
+                         {s.day("decided_on")}{cols}
                   FROM {history} WHERE (source_system, source_id) IN (
                       SELECT source_system, source_id FROM {history} WHERE _record_version > 1)) h
                   WINDOW w AS (PARTITION BY source_system, source_id ORDER BY version)) l
-            WHERE version > 1 AND p_decided_on IS NOT NULL AND CAST(changed_at AS DATE) > p_decided_on"""
+            WHERE version > 1 AND p_decided_on IS NOT NULL AND CAST(changed_at AS DATE) > p_decided_on
+              AND {_formally_changed(con, family)}"""
         )
     body = " UNION ALL ".join(parts) or (
         "SELECT NULL::VARCHAR AS family, NULL::VARCHAR AS source_system, NULL::VARCHAR AS source_id,"
