@@ -13,8 +13,10 @@
    from the 10M facts and keeps them, `store.cached`), then `--runs` times as every later request
    does (the base read back, all indicators computed from it).
 3. Times 50 drill-downs (`engine.drill`, random agency and single-family indicator — penalties,
-   inspections, licences, cases, complaints, reviews — first page): p50/p95 (target p95 < 200 ms);
-   then the composite "all acts" drill-down (four families merged) separately.
+   inspections, licences, cases, complaints, reviews — first page, each with its own
+   `store.connect()` as an API request): p50/p95 (target p95 < 200 ms); then the composite "all
+   acts" drill-down (four families merged) separately. The first drill-down of each family after
+   new facts builds its drill index and is timed apart.
 4. The same grouped SQL — count, sum and median of the amount per agency over all facts — on
    DuckDB over the store and on PostgreSQL holding the same facts (COPY into an unlogged table in
    `--postgres`, dropped afterwards): both times and the ratio, measured in this run.
@@ -203,22 +205,20 @@ def bench_engine(runs: int, drills: int) -> dict[str, object]:
     agencies = sorted({v.key for v in values[-1]})
     rng = random.Random(7)
     slugs = ["penalties", "inspections", "licences", "cases_filed", "complaints", "correction_rate"]
+    # The first drill-down of each family after new facts builds its drill index (the year's rows
+    # ordered by agency, store.cached): timed apart, then every later drill-down as the API runs
+    # it — its own store.connect() and the page.
+    result["drill_index"] = _timed(lambda: [engine.drill(period, slug) for slug in [*slugs, "acts"]], 1)[0]
+    result["drill"] = [
+        _timed(lambda: engine.drill(period, rng.choice(slugs), agency=rng.choice(agencies)), 1)[0]
+        for _ in range(drills)
+    ]
+    result["drill_acts"] = [
+        _timed(lambda: engine.drill(period, "acts", agency=rng.choice(agencies)), 1)[0]
+        for _ in range(max(10, drills // 5))
+    ]
     con = store.connect()
     try:
-        result["drill"] = [
-            _timed(
-                lambda: engine.drill(period, rng.choice(slugs), agency=rng.choice(agencies), con=con),
-                1,
-            )[0]
-            for _ in range(drills)
-        ]
-        result["drill_acts"] = [
-            _timed(lambda: engine.drill(period, "acts", agency=rng.choice(agencies), con=con), 1)[0]
-            for _ in range(max(10, drills // 5))
-        ]
-        result["drill_fresh_connect"] = _timed(
-            lambda: engine.drill(period, "penalties", agency=rng.choice(agencies)), 10
-        )
         facts = f"({FACTS_SQL}) facts"
         result["duckdb_grouped"] = _timed(lambda: con.sql(GROUPED_SQL.format(facts=facts)).fetchall(), runs)
         result["duckdb_rows"] = con.sql(f"SELECT count(*) FROM {facts}").fetchall()[0][0]
@@ -293,11 +293,11 @@ def main() -> int:
             f"(target < 2 s: {'ok' if statistics.median(compute) < 2 else 'MISSED'})"
         )
         drill = result["drill"]
+        print(f"first drill-down of each family (builds the drill indexes): {result['drill_index']:.2f} s")
         print(
-            f"drill-down ({len(drill)} runs, one connection): p50 {_p(drill, 0.5) * 1000:.0f} ms, "
+            f"drill-down ({len(drill)} runs, each with its own connect()): p50 {_p(drill, 0.5) * 1000:.0f} ms, "
             f"p95 {_p(drill, 0.95) * 1000:.0f} ms (target p95 < 200 ms: "
-            f"{'ok' if _p(drill, 0.95) < 0.2 else 'MISSED'}); with a fresh connect() each: "
-            f"p50 {_p(result['drill_fresh_connect'], 0.5) * 1000:.0f} ms"
+            f"{'ok' if _p(drill, 0.95) < 0.2 else 'MISSED'})"
         )
         acts = result["drill_acts"]
         print(

@@ -386,3 +386,16 @@ def test_a_callers_connection_computes_the_same_without_caching(fixture_store: P
         con.close()
     assert not (fixture_store / "_derived").exists()  # no pinned state: nothing kept
     assert on_connection == engine.compute(period)
+
+
+def test_drill_downs_read_an_index_ordered_by_agency_and_agree_with_the_views(fixture_store: Path) -> None:
+    indexed = engine.drill("2026", "acts", agency="A1", page_size=50)
+    assert list((fixture_store / "_derived").glob("drill_inspection_started_at/*.parquet"))
+    con = store.connect()
+    try:
+        direct = engine.drill("2026", "acts", agency="A1", page_size=50, con=con)  # no index
+    finally:
+        con.close()
+    assert indexed == direct and indexed.total == 7
+    assert engine.drill("2026", "coercive_measures", agency="A1").total == 1  # the condition applies
+    assert engine.drill("2026", "correction_rate", agency="A1").total == 3  # concluded in 2026

@@ -405,13 +405,16 @@ def fingerprint_of(pinned: Pinned | None, years: Iterable[int] | None = None) ->
 DERIVED_KEEP = 12
 
 
-def cached(con: duckdb.DuckDBPyConnection, name: str, key: str, sql: str) -> str:
+def cached(
+    con: duckdb.DuckDBPyConnection, name: str, key: str, sql: str, row_group_size: int | None = None
+) -> str:
     """A `read_parquet(...)` of `sql`'s result, computed once per `key` on this connection.
 
     The result is written to ``ANALYTICS_DIR/_derived/<name>/<key>.parquet`` (a temporary name,
     then an atomic rename, so concurrent readers see a whole file or none). The key must name
     everything the result depends on — the fingerprints of the files read, the code's version —
-    so a stale file is simply never asked for again; the oldest files beyond DERIVED_KEEP are
+    so a stale file is simply never asked for again (`row_group_size`: smaller row groups let a
+    result ordered by a column be read selectively); the oldest files beyond DERIVED_KEEP are
     deleted (after an hour, so a reader still on one never loses it). Not part of the Delta
     tables: Spark and delta-rs never see these files."""
     directory = root() / "_derived" / name
@@ -419,7 +422,10 @@ def cached(con: duckdb.DuckDBPyConnection, name: str, key: str, sql: str) -> str
     if not path.exists():
         directory.mkdir(parents=True, exist_ok=True)
         temporary = directory / f".{key}-{uuid.uuid4().hex}.tmp"
-        con.execute(f"COPY ({sql}) TO {_literal(str(temporary))} (FORMAT parquet, COMPRESSION snappy)")
+        groups = f", ROW_GROUP_SIZE {row_group_size}" if row_group_size else ""
+        con.execute(
+            f"COPY ({sql}) TO {_literal(str(temporary))} (FORMAT parquet, COMPRESSION snappy{groups})"
+        )
         temporary.replace(path)
         _prune_derived(directory)
     return f"read_parquet({_literal(str(path))})"

@@ -880,37 +880,69 @@ class DrillPage:
     rows: list[dict[str, Any]]
 
 
-def _drill_select(
-    con: duckdb.DuckDBPyConnection,
-    family: str,
-    date: str,
-    where: str,
-    period: Period,
-    slice_: Slice,
-    power: str | None,
-) -> str:
+_DRILL_COLUMNS = (
+    "family, source_system, source_id, number, on_date, agency_code, power_code, entity_name, amount, status"
+)
+
+
+def _drill_years(family: str, date: str, period: Period) -> list[int]:
+    """Partition years that can hold the period's records by `date` (cases are decided and
+    reviews concluded up to two years after the year they are filed under)."""
+    last = (period.end - dt.timedelta(days=1)).year
+    first = period.start.year if store.FAMILIES[family] == date else period.start.year - 2
+    return list(range(first, last + 1))
+
+
+def _drill_rows(con: duckdb.DuckDBPyConnection, family: str, date: str, period: Period) -> str:
+    """The family's records of the partition years as the uniform drill columns, plus the
+    columns drill conditions use (category, entity_kind, fine_amount)."""
     src = _Source(con, family)
     number, amount, status, agency_column = _DRILL[family]
-    on = f"CAST({_raw(src, date, 'DATE')} AS DATE)"
-    conditions = [
-        f"{on} >= {_date(period.start)}",
-        f"{on} < {_date(period.end)}",
-        _agency_filter(_raw(src, agency_column), slice_),
-        f"({where})",
-    ]
-    if src.has("year") and store.FAMILIES[family] == date:
-        conditions.append(f"year IN ({period.start.year}, {(period.end - dt.timedelta(days=1)).year})")
-    if power is not None:
-        conditions.append(f"{_raw(src, 'power_code')} = '{power.replace(chr(39), '')}'")
-    if not src.has("source_id"):
-        return ""
+    year_filter = _year_filter(src, _drill_years(family, date, period))
     return (
         f"SELECT '{family}' AS family, source_system, source_id, CAST({_raw(src, number)} AS VARCHAR) AS number,"
-        f" {on} AS on_date, {_raw(src, agency_column)} AS agency_code, {_raw(src, 'power_code')} AS power_code,"
-        f" {_raw(src, 'entity_name')} AS entity_name,"
-        f" CAST({_raw(src, amount, 'DOUBLE') if amount else 'NULL'} AS DOUBLE) AS amount,"
-        f' {_raw(src, status)} AS status FROM "{family}" WHERE {" AND ".join(conditions)}'
+        f" CAST({_raw(src, date, 'DATE')} AS DATE) AS on_date, {_raw(src, agency_column)} AS agency_code,"
+        f" {_raw(src, 'power_code')} AS power_code, {_raw(src, 'entity_name')} AS entity_name,"
+        f" CAST({_raw(src, amount, 'DOUBLE') if amount else 'NULL'} AS DOUBLE) AS amount, {_raw(src, status)} AS status,"
+        f" {_raw(src, 'category')} AS category, {_raw(src, 'entity_kind')} AS entity_kind,"
+        f" {_raw(src, 'fine_amount', 'DOUBLE')} AS fine_amount"
+        f' FROM "{family}" WHERE {year_filter}'
     )
+
+
+def _drill_source(
+    con: duckdb.DuckDBPyConnection, family: str, date: str, period: Period, pins: dict[str, Any] | None
+) -> str | None:
+    """Where to read the family's drill rows: with a pinned connection, a *drill index* — the
+    rows of those years ordered by agency and date in small row groups, kept by the store per
+    fingerprint of the files (`store.cached`), so one agency's page reads a few row groups
+    instead of the whole year; else straight from the store's view."""
+    if not _Source(con, family).has("source_id"):
+        return None
+    rows = _drill_rows(con, family, date, period)
+    if pins is None:
+        return f"({rows})"
+    years = _drill_years(family, date, period)
+    import hashlib
+
+    key = hashlib.sha256(
+        f"{BASE_VERSION}|{family}|{date}|{years}|{store.fingerprint_of(pins.get(family), years)}".encode()
+    ).hexdigest()[:32]
+    return store.cached(
+        con, f"drill_{family}_{date}", key, f"{rows} ORDER BY agency_code, on_date DESC", row_group_size=16384
+    )
+
+
+def _drill_select(source: str, where: str, period: Period, slice_: Slice, power: str | None) -> str:
+    conditions = [
+        f"on_date >= {_date(period.start)}",
+        f"on_date < {_date(period.end)}",
+        _agency_filter("agency_code", slice_),
+        f"({where})",
+    ]
+    if power is not None:
+        conditions.append(f"power_code = '{power.replace(chr(39), '')}'")
+    return f"SELECT {_DRILL_COLUMNS} FROM {source} d WHERE {' AND '.join(conditions)}"
 
 
 def drill(
@@ -932,13 +964,16 @@ def drill(
         raise ActionError("no_records", f"指标“{indicator.name}”来自主数据，没有可下钻的执法记录", "slug")
     page, page_size = max(1, page), min(max(1, page_size), 500)
     own = con is None
-    con = con or store.connect()
+    pins: dict[str, Any] | None = {} if own else None  # a caller's connection: no drill index
+    con = con or store.connect(pins)
     try:
         slice_ = resolve_slice(con, region=region, agency=agency, agencies=agencies)
-        parts = [
-            _drill_select(con, family, date, indicator.drill.where, period, slice_, power)
+        sources = [
+            (source, family)
             for family, date in indicator.drill.families
+            if (source := _drill_source(con, family, date, period, pins)) is not None
         ]
+        parts = [_drill_select(source, indicator.drill.where, period, slice_, power) for source, _ in sources]
         if not any(parts):
             return DrillPage(slug, 0, page, page_size, [])
         # No temp table of all matching rows: the count reads the filter columns only, and each
