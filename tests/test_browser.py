@@ -370,6 +370,11 @@ def _phone_width_menu_collapses_and_nothing_overflows(browser, server: Server) -
         expect(nav.locator("a")).to_have_text(
             [
                 "案件工作台",
+                "执法监督驾驶舱",
+                "处置中心",
+                "整改收件箱",
+                "案卷评查",
+                "效能评价",
                 "执法主体",
                 "执法人员",
                 "执法证件",

@@ -193,7 +193,21 @@ def _hearing_case_to_service(desk: Desk) -> dict:
     return desk.step(case_id, "serve", on="2026-10-16")
 
 
-GENERAL_KINDS = {k.value for k in DocumentKind} - {DocumentKind.SUMMARY_DECISION}
+GENERAL_KINDS = {
+    k.value
+    for k in (
+        DocumentKind.FILING_APPROVAL,
+        DocumentKind.INSPECTION_RECORD,
+        DocumentKind.INQUIRY_RECORD,
+        DocumentKind.RECTIFICATION_ORDER,
+        DocumentKind.PRIOR_NOTICE,
+        DocumentKind.HEARING_NOTICE_OF_RIGHT,
+        DocumentKind.HEARING_NOTICE,
+        DocumentKind.PENALTY_DECISION,
+        DocumentKind.SERVICE_RECEIPT,
+        DocumentKind.CLOSING_REPORT,
+    )
+}
 
 
 def test_two_general_cases_issue_every_document_of_the_general_procedure(desk):
