@@ -132,19 +132,11 @@ def render(content: Bulletin) -> bytes:
     from fpdf import FPDF
 
     logging.getLogger("fontTools.subset").setLevel(logging.ERROR)
-    regular, _ = documents.cjk_fonts()
     pdf = FPDF(format="A4", unit="mm")
     pdf.set_creator("zhifa")
     pdf.set_title(f"{content.title} {content.subtitle}")
     pdf.set_creation_date(dt.datetime(2000, 1, 1, tzinfo=dt.UTC))
-    drawn = {ord(c) for text in content.texts() for c in text if ord(c) >= 0x20}
-    # the documents app's cached cuts of the font (parsed once per process) when they cover
-    # every character drawn, else the full font
-    faces = documents._covering_faces([("", regular)], drawn)
-    if faces is not None:
-        documents._attach_face(pdf, "cjk", "", faces[0])
-    else:
-        pdf.add_font("cjk", "", str(regular.path), collection_font_number=regular.index)
+    documents.add_cjk_font(pdf, "cjk", content.texts())
     pdf.set_margins(20, 20, 20)
     pdf.set_auto_page_break(True, margin=20)
     pdf.add_page()
@@ -174,7 +166,7 @@ def render(content: Bulletin) -> bytes:
     pdf.ln(2)
 
     heading("二、主要指标")
-    _table(pdf, ["指标", "本期", "单位", "同比"], [list(r) for r in content.kpis], [0.4, 0.25, 0.15, 0.2])
+    table(pdf, ["指标", "本期", "单位", "同比"], [list(r) for r in content.kpis], [0.4, 0.25, 0.15, 0.2])
     pdf.ln(3)
 
     heading("三、执法主体排名")
@@ -182,7 +174,7 @@ def render(content: Bulletin) -> bytes:
         pdf.set_font("cjk", size=11)
         pdf.cell(width, 7, name, new_x="LMARGIN", new_y="NEXT")
         pdf.set_font("cjk", size=10.5)
-        _table(
+        table(
             pdf, ["名次", "执法主体", "数值"], [list(r) for r in rows] or [["—", "—", "—"]], [0.15, 0.6, 0.25]
         )
         pdf.ln(2)
@@ -190,11 +182,11 @@ def render(content: Bulletin) -> bytes:
     if pdf.get_y() > pdf.h - 120:
         pdf.add_page()
     heading("四、图表")
-    _bar_chart(pdf, "各执法主体执法行为数（前十）", content.bars)
+    bar_chart(pdf, "各执法主体执法行为数（前十）", content.bars)
     pdf.ln(4)
     if pdf.get_y() > pdf.h - 80:
         pdf.add_page()
-    _line_chart(pdf, "执法行为数按月", content.months)
+    line_chart(pdf, "执法行为数按月", content.months)
     pdf.ln(4)
     pdf.set_font("cjk", size=9)
     for note in content.notes:
@@ -204,7 +196,7 @@ def render(content: Bulletin) -> bytes:
     return bytes(pdf.output())
 
 
-def _table(pdf: Any, header: list[str], rows: list[list[str]], shares: list[float]) -> None:
+def table(pdf: Any, header: list[str], rows: list[list[str]], shares: list[float]) -> None:
     widths = [pdf.epw * s for s in shares]
     pdf.set_fill_color(235, 239, 244)
     for text, w in zip(header, widths, strict=True):
@@ -223,7 +215,7 @@ def _axis_max(values: list[float]) -> float:
     return top if top > 0 else 1.0
 
 
-def _bar_chart(pdf: Any, title: str, bars: list[tuple[str, float]]) -> None:
+def bar_chart(pdf: Any, title: str, bars: list[tuple[str, float]]) -> None:
     """Horizontal bars: a label column, a bar scaled to the largest value, the number at its end."""
     pdf.set_font("cjk", size=11)
     pdf.cell(pdf.epw, 7, title, new_x="LMARGIN", new_y="NEXT")
@@ -247,7 +239,7 @@ def _bar_chart(pdf: Any, title: str, bars: list[tuple[str, float]]) -> None:
     pdf.set_y(y + 2)
 
 
-def _line_chart(pdf: Any, title: str, points: list[tuple[str, float]]) -> None:
+def line_chart(pdf: Any, title: str, points: list[tuple[str, float]]) -> None:
     """A line over the months with markers and values, axes and the month labels."""
     pdf.set_font("cjk", size=11)
     pdf.cell(pdf.epw, 7, title, new_x="LMARGIN", new_y="NEXT")

@@ -30,7 +30,7 @@ import io
 import logging
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
@@ -309,6 +309,19 @@ def _attach_face(pdf: FPDF, family: str, style: str, face: CachedFace) -> None:
     font.missing_glyphs, font.biggest_size_pt, font._hbfont, font.color_font = [], 0, None, None
     font.subset = SubsetMap(font)
     pdf.fonts[font.fontkey] = font
+
+
+def add_cjk_font(pdf: FPDF, family: str, texts: Iterable[str]) -> None:
+    """Register the CJK font as `family` on an fpdf2 document of one's own (bulletins, reports):
+    the smallest cached cut that covers every character of `texts` (parsed once per process),
+    else the full font. The texts must include everything the document will draw."""
+    regular, _ = cjk_fonts()
+    drawn = {ord(c) for text in texts for c in text if ord(c) >= 0x20}
+    faces = _covering_faces([("", regular)], drawn)
+    if faces is not None:
+        _attach_face(pdf, family, "", faces[0])
+    else:
+        pdf.add_font(family, "", str(regular.path), collection_font_number=regular.index)
 
 
 def _covering_faces(styles: list[tuple[str, FontFile]], drawn: set[int]) -> list[CachedFace] | None:

@@ -1,8 +1,8 @@
 """The evaluation report (执法效能评价报告) as PDF: the scheme, the ranking table, a bar chart of
 the scores and every agency's explanation of the points it lost.
 
-Drawn like the cockpit's bulletin and with its helpers (`zhifa.cockpit.bulletin._table`,
-`_bar_chart`) in the CJK font of `zhifa.documents.render` (its cached cut when every drawn
+Drawn like the cockpit's bulletin and with its helpers (`zhifa.cockpit.bulletin.table`,
+`bar_chart`) in the CJK font of `zhifa.documents.render` (its cached cut when every drawn
 character is in it, else the full font), so the text extracts."""
 
 from __future__ import annotations
@@ -43,13 +43,7 @@ def _rule(c: dict[str, Any]) -> str:
 
 
 def _setup(pdf: Any, texts: list[str]) -> None:
-    regular, _ = documents.cjk_fonts()
-    drawn = {ord(ch) for text in texts for ch in text if ord(ch) >= 0x20}
-    faces = documents._covering_faces([("", regular)], drawn)
-    if faces is not None:
-        documents._attach_face(pdf, "cjk", "", faces[0])
-    else:
-        pdf.add_font("cjk", "", str(regular.path), collection_font_number=regular.index)
+    documents.add_cjk_font(pdf, "cjk", texts)
 
 
 def render(evaluation: Evaluation, results: list[Any]) -> bytes:
@@ -92,15 +86,15 @@ def render(evaluation: Evaluation, results: list[Any]) -> bytes:
         pdf.set_font("cjk", size=10.5)
 
     heading("一、评价方案")
-    bulletin._table(pdf, ["权重", "评价项目", "计分方式"], scheme_rows, [0.12, 0.5, 0.38])
+    bulletin.table(pdf, ["权重", "评价项目", "计分方式"], scheme_rows, [0.12, 0.5, 0.38])
     pdf.ln(3)
     heading("二、评价排名")
-    bulletin._table(pdf, ["名次", "执法主体", "得分"], ranking or [["—", "—", "—"]], [0.15, 0.6, 0.25])
+    bulletin.table(pdf, ["名次", "执法主体", "得分"], ranking or [["—", "—", "—"]], [0.15, 0.6, 0.25])
     pdf.ln(3)
     if pdf.get_y() > pdf.h - 100:
         pdf.add_page()
     heading("三、得分图")
-    bulletin._bar_chart(pdf, "各执法主体得分", [(r.agency_name, float(r.score)) for r in results])
+    bulletin.bar_chart(pdf, "各执法主体得分", [(r.agency_name, float(r.score)) for r in results])
     pdf.ln(3)
     heading("四、失分说明")
     for head, lines in explanations:
