@@ -288,3 +288,33 @@ def test_pages_render_for_a_supervisor_and_are_forbidden_for_an_officer(
     assert officer.get(f"/exchange/runs/{pk}/").status_code == 403
     assert officer.get(f"/exchange/runs/{pk}/quarantine.csv").status_code == 403
     assert officer.post(f"/exchange/runs/{pk}/reprocess/").status_code == 403
+
+
+def test_the_command_refreshes_stale_indicator_values(analytics_dir, tmp_path, known) -> None:
+    """New facts change indicator values: `zhifa import` refreshes the materialized periods whose
+    facts changed (and warms the running year); `--no-refresh` leaves that to the next read."""
+    from zhifa.analytics import store
+    from zhifa.indicators import engine, queries
+    from zhifa.indicators.models import IndicatorValue
+
+    store.snapshot_registry()
+
+    def run(name: str, source_id: str, *flags: str) -> None:
+        path = _write(tmp_path / name, [_row(known, source_id)])
+        out = StringIO()
+        call_command(
+            "import_records", "inspection", str(path), "--source", "hz_cgzf", "--json", *flags, stdout=out
+        )
+        assert json.loads(out.getvalue())["inserted"] == 1
+
+    def stored() -> IndicatorValue:
+        return IndicatorValue.objects.get(period="2025", slug="inspections", key=known["agency"])
+
+    run("a.csv", "JC-1")
+    queries.indicator_values("2025")  # materializes the closed year
+    assert stored().value == 1
+    run("b.csv", "JC-2", "--no-refresh")
+    assert stored().value == 1
+    run("c.csv", "JC-3")
+    assert stored().value == 3
+    assert stored().fingerprint == queries.fingerprint(engine.parse_period("2025"))

@@ -32,6 +32,11 @@ class Command(BaseCommand):
         parser.add_argument("--source", required=True, help="来源系统代码（source_system）")
         parser.add_argument("--mapping", default=None, help="映射文件（YAML）")
         parser.add_argument("--json", action="store_true", help="只输出 JSON 报告")
+        parser.add_argument(
+            "--no-refresh",
+            action="store_true",
+            help="导入后不刷新指标（默认刷新已物化的指标并预热本年度汇总）",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         progress = _progress if sys.stderr.isatty() else None
@@ -50,6 +55,8 @@ class Command(BaseCommand):
         if progress is not None:
             sys.stderr.write("\n")
         data = report.as_dict()
+        if not options["no_refresh"] and data["inserted"] + data["updated"]:
+            self._refresh_indicators(quiet=options["json"])
         if options["json"]:
             self.stdout.write(json.dumps(data, ensure_ascii=False))
             return
@@ -59,3 +66,14 @@ class Command(BaseCommand):
         )
         for code, count in data["reasons"].items():
             self.stdout.write(f"  {code}: {count}")
+
+    def _refresh_indicators(self, quiet: bool) -> None:
+        """New facts change indicator values: refresh the materialized periods now, so the
+        cockpit's next visit is fast (docs/indicators.md, "Materialization")."""
+        from zhifa.indicators.queries import refresh_stale
+
+        if not quiet:
+            sys.stderr.write("正在刷新指标……\n")
+        labels = refresh_stale()
+        if not quiet:
+            sys.stderr.write(f"已刷新指标：{'、'.join(labels) or '无'}\n")
