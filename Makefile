@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export ZHIFA_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: install demo test test-sqlite test-postgres browser-deps lint bench bench-store bench-indicators clean
+.PHONY: install demo test test-sqlite test-postgres browser-deps lint bench bench-store bench-indicators bench-clues clean
 
 install: $(STAMP) src/zhifa/static/vendor/htmx.min.js locale
 
@@ -54,8 +54,12 @@ lint: install
 	$(BIN)/ruff check src tests benchmarks scripts
 	$(BIN)/ruff format --check src tests benchmarks scripts
 
+# Everything, by hand (≈20 min here): audit chain, demo, import speed, then the indicator and
+# clue engines over 10 million facts each with their PostgreSQL / full-scan baselines.
 bench: install
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/indicators.py
+	$(BIN)/python benchmarks/clues.py
 
 bench-store: install
 	$(BIN)/python benchmarks/analytics_store.py
