@@ -1,5 +1,5 @@
-"""The demo's `exchange` seeder: the five agencies' exports are generated into the data directory
-and imported, so /exchange/runs/ shows runs with quarantined rows (tested at `small` scale)."""
+"""The demo's `exchange` seeder: the seven agencies' exports (and a later re-sent one) are
+generated into the data directory and imported, so /exchange/runs/ shows runs with quarantined rows (tested at `small` scale)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,16 @@ from zhifa.exchange.models import ImportRun, QuarantinedRow, RunStatus
 
 pytestmark = pytest.mark.django_db
 
-SOURCES = {"hz_12345", "hz_scjg_jcxt", "hz_zhzf_cfjd", "hz_jtys_xk", "hz_sthj_ajxt"}
+SOURCES = {
+    "hz_12345",
+    "hz_scjg_jcxt",
+    "hz_zhzf_cfjd",
+    "hz_jtys_xk",
+    "hz_sthj_ajxt",
+    "hz_zhzf_qzcs",
+    "hz_fyys",
+}
+RESENT = "hz_sthj_ajxt_202601.xlsx"  # a few decided cases re-sent in January: no bad rows
 
 
 @pytest.fixture
@@ -47,7 +56,11 @@ def test_the_demo_imports_every_source_and_the_runs_page_lists_them(data_dir):
     runs = list(ImportRun.objects.all())
     assert {r.source_system for r in runs} == SOURCES
     assert all(r.status == RunStatus.SUCCEEDED and r.reconciled for r in runs)
-    assert all(r.actor_username == "system" and r.quarantined > 0 and r.reasons for r in runs)
+    assert all(r.actor_username == "system" for r in runs)
+    yearly = [r for r in runs if r.file_name != RESENT]
+    assert len(yearly) == len(SOURCES) and all(r.quarantined > 0 and r.reasons for r in yearly)
+    resent = next(r for r in runs if r.file_name == RESENT)
+    assert resent.quarantined == 0 and resent.updated > 0
     for run in runs:
         assert QuarantinedRow.objects.filter(run=run).count() == run.quarantined
         assert Path(run.mapping_name).parent == data_dir / seed.EXPORTS_DIR / "mappings"

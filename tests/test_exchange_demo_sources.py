@@ -1,6 +1,7 @@
-"""The demo exports (issue 4, Demo): five agencies' systems in five shapes, each read by the
-readers and mapped by its mapping file into valid exchange records, except the planted bad rows,
-which are exactly the ones a validator finds (by row number and reason)."""
+"""The demo exports (issue 4, Demo): seven agencies' systems in their own shapes (and a later
+re-sent export), each read by the readers and mapped by its mapping file into valid exchange
+records, except the planted bad rows, which are exactly the ones a validator finds (by row number
+and reason). Planted *problems* (for the clue models) are valid records."""
 
 from __future__ import annotations
 
@@ -35,8 +36,19 @@ ORDER = {
     "decision": [("decided_on", "served_on")],
     "licence": [("valid_from", "valid_to"), ("applied_on", "issued_on")],
     "complaint": [("received_at", "answered_at"), ("received_at", "closed_at")],
+    "coercion": [("started_on", "ended_on"), ("started_on", "planned_end_on")],
+    "review": [("filed_on", "accepted_on"), ("filed_on", "concluded_on")],
 }
-AGENCY_FIELDS = ("agency_code", "routed_agency_code")
+AGENCY_FIELDS = ("agency_code", "routed_agency_code", "respondent_agency_code")
+SOURCES = [
+    "hz_scjg_jcxt",
+    "hz_sthj_ajxt",
+    "hz_zhzf_cfjd",
+    "hz_jtys_xk",
+    "hz_12345",
+    "hz_zhzf_qzcs",
+    "hz_fyys",
+]
 
 
 @pytest.fixture(scope="module")
@@ -119,10 +131,24 @@ def checked(export: DemoExport, world: DemoWorld) -> tuple[list[dict], dict[int,
     return records, problems
 
 
-def test_five_sources_in_five_shapes(demo):
+def yearly(exports: list[DemoExport]) -> list[DemoExport]:
+    """The year's exports (not the re-sent January one)."""
+    return [e for e in exports if e.path.stem == e.source_system]
+
+
+def test_seven_sources_in_their_own_shapes(demo):
     _, exports, _ = demo
-    by_source = {e.source_system: e for e in exports}
-    assert {e.family for e in exports} == {"inspection", "case", "decision", "licence", "complaint"}
+    by_source = {e.source_system: e for e in yearly(exports)}
+    assert sorted(by_source) == sorted(SOURCES)
+    assert {e.family for e in exports} == {
+        "inspection",
+        "case",
+        "decision",
+        "licence",
+        "complaint",
+        "coercion",
+        "review",
+    }
     gbk = by_source["hz_scjg_jcxt"].path.read_bytes()
     gbk.decode("gbk")
     with pytest.raises(UnicodeDecodeError):
@@ -135,15 +161,17 @@ def test_five_sources_in_five_shapes(demo):
     )
     assert by_source["hz_12345"].path.read_text(encoding="utf-8").startswith("[")
     assert by_source["hz_zhzf_cfjd"].path.suffix == ".jsonl"
-    for export in exports:
+    assert by_source["hz_zhzf_qzcs"].path.read_text(encoding="utf-8").startswith("ID,WSBH,")
+    assert by_source["hz_fyys"].path.read_text(encoding="utf-8").startswith("[")
+    for export in yearly(exports):
         assert export.mapping.is_file() and export.bad_rows
         assert 0.005 <= export.expected_bad / export.rows <= 0.05 and export.expected_bad >= 6
 
 
-@pytest.mark.parametrize("source", ["hz_scjg_jcxt", "hz_sthj_ajxt", "hz_zhzf_cfjd", "hz_jtys_xk", "hz_12345"])
+@pytest.mark.parametrize("source", SOURCES)
 def test_export_maps_to_valid_records_except_the_planted_bad_rows(demo, source):
     world, exports, _ = demo
-    export = next(e for e in exports if e.source_system == source)
+    export = next(e for e in yearly(exports) if e.source_system == source)
     records, problems = checked(export, world)
     planted = {bad.row: bad.reason for bad in export.bad_rows}
     unexpected = {row: sorted(found) for row, found in problems.items() if row not in planted}
@@ -163,9 +191,64 @@ def test_export_maps_to_valid_records_except_the_planted_bad_rows(demo, source):
     assert all(r["source_system"] == source for r in records)
 
 
+def test_a_later_export_resends_some_decided_cases_with_another_fine(demo):
+    world, exports, _ = demo
+    first, later = (e for e in exports if e.source_system == "hz_sthj_ajxt")
+    original = {r["source_id"]: r for r in checked(first, world)[0]}
+    resent, problems = checked(later, world)
+    assert not problems and not later.bad_rows and 2 <= len(resent) == later.good_rows
+    for record in resent:
+        before = original[record["source_id"]]
+        assert record["fine_amount"] != before["fine_amount"] and record["decided_on"] == before["decided_on"]
+        assert record["source_updated_at"] > before["source_updated_at"]
+
+
+def test_planted_problems_are_there_even_at_the_small_scale(demo):
+    world, exports, _ = demo
+    by_family = {e.family: checked(e, world)[0] for e in yearly(exports)}
+    cases = by_family["case"]
+    assert sum(1 for r in cases if r.get("major_case") and not r.get("legal_review_on")) >= 2
+    assert sum(1 for r in cases if r.get("procedure") == "summary" and r["fine_amount"] > 200) >= 2
+    assert sum(1 for r in cases if r.get("procedure") != "summary" and not r.get("notice_served_on")) >= 2
+    old = [
+        r
+        for r in cases
+        if r.get("violation_on")
+        and r["filed_on"] > str(int(r["violation_on"][:4]) + 2) + r["violation_on"][4:]
+    ]
+    assert len(old) >= 2
+    decisions = by_family["decision"]
+    assert sum(1 for r in decisions if r.get("late_surcharge_amount", 0) > r.get("fine_amount", 0)) >= 2
+    measures = [r for r in by_family["coercion"] if r["category"] == "measure"]
+    overdue = [
+        r
+        for r in measures
+        if not r.get("extended_to") and (r.get("ended_on") or "9999") > r["planned_end_on"]
+    ]
+    assert 2 <= len(overdue) < 0.1 * len(measures)
+    executions = {r["case_source_id"] for r in by_family["coercion"] if r["category"] == "execution"}
+    unpaid = [r for r in decisions if r["status"] == "effective"]
+    assert len(executions & {r["source_id"] for r in unpaid}) > 0.4 * len(unpaid)
+    outcomes = Counter(r["outcome"] for r in by_family["review"])
+    assert outcomes["upheld"] > outcomes["revoked"] > 0
+    outside = [
+        r
+        for r in by_family["inspection"]
+        if r.get("task_window_end") and r["started_at"][:10] > r["task_window_end"]
+    ]
+    assert len(outside) >= 2
+    licences = by_family["licence"]
+    late = [
+        r
+        for r in licences
+        if (dt.date.fromisoformat(r["issued_on"]) - dt.date.fromisoformat(r["accepted_on"])).days > 45
+    ]
+    assert len(late) >= 2
+
+
 def test_facts_are_plausible(demo):
     world, exports, _ = demo
-    by_family = {e.family: checked(e, world)[0] for e in exports}
+    by_family = {e.family: checked(e, world)[0] for e in yearly(exports)}
     inspections = by_family["inspection"]
     officers = Counter(len(r["officer_certificates"]) for r in inspections)
     assert officers[2] > 0.9 * len(inspections) and officers[1] > 0

@@ -41,6 +41,7 @@ from zhifa.cases.publish import publishing_batched
 from zhifa.core import seeding
 from zhifa.core.errors import ActionError
 from zhifa.powers.models import BenchmarkTier, Power, PowerKind, PowerStatus, RangeKind, Tier
+from zhifa.powers.seed import LEGACY_NOTE
 from zhifa.registry.models import Agency, Entity, EntityKind, Officer, OfficerRole
 from zhifa.rules import clocks
 from zhifa.rules.catalogue import value
@@ -181,6 +182,8 @@ def build_desks(start: dt.date, today: dt.date, rng: random.Random) -> list[Desk
         if len(certified.get((power.holder_id, power.domain_id), [])) < 2:
             continue
         benchmark = max(power.benchmarks.all(), key=lambda b: b.version)
+        if benchmark.note == LEGACY_NOTE:
+            continue  # a migrated benchmark breaking the statute: an officer would be stopped
         tiers = [t for t in benchmark.tiers.all() if t.tier != Tier.NO_PENALTY and t.maximum]
         if not tiers:
             continue
@@ -769,9 +772,24 @@ def _showcase(year: Year) -> None:
         year.run(story, year.filed_between(330, 200))
 
 
+def _well_above(plan: PowerPlan) -> bool:
+    """On-the-spot fines far below the power's general and aggravated tiers: four of them are
+    'low' (under half the power's median) once ordinary cases of the power exist."""
+    if plan.summary_fine is None:
+        return False
+    floors = [
+        t.minimum or Decimal(0)
+        for t in plan.tiers
+        if t.tier != Tier.LENIENT and t.range_kind == RangeKind.FIXED
+    ]
+    return bool(floors) and min(floors) > 2 * (plan.summary_fine[0] + 300)
+
+
 def _repeated_low_fines(year: Year) -> int:
-    """One officer and one party, four small fines across the year."""
-    found = year.desk_with(lambda p: p.summary_fine is not None)
+    """One officer and one party, four small fines across the year; and half a dozen ordinary
+    cases of the same power by others, so the power's median fine shows how low those four are
+    (with the four alone the median would be theirs)."""
+    found = year.desk_with(_well_above) or year.desk_with(lambda p: p.summary_fine is not None)
     summary = found is not None
     found = found or year.desk_with(lambda p: True)
     if found is None:
@@ -790,6 +808,8 @@ def _repeated_low_fines(year: Year) -> int:
         else:
             story = Story(fine=(Decimal(0), Decimal(0)), problem="repeated_low_fines")
         made += bool(year.run(story, year.today - dt.timedelta(days=days_ago), desk, plan, officers, party))
+    for days_ago in sorted(year.rng.sample(range(60, 340), 6), reverse=True):
+        year.run(Story(), year.today - dt.timedelta(days=days_ago), desk, plan)
     return made
 
 

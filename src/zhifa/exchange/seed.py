@@ -5,7 +5,7 @@ agencies, entities and powers) writes the exports of `zhifa.exchange.demo_source
 ``<ZHIFA_DATA_DIR>/demo-exports/`` and imports each file with `actions.do_import_file` as the
 system, with its source's mapping (copied next to the exports, so the runs point at a file an
 operator may edit before re-processing the quarantine). The runs and their quarantined rows
-(≈1.5 % planted bad rows) then show on /exchange/runs/ and in the API.
+(≈1.3 % planted bad rows) then show on /exchange/runs/ and in the API.
 
 The size is chosen by `zhifa demo --scale small|default|large` (`exports_scale`), else by
 ``ZHIFA_DEMO_SCALE``, else ``small`` when ``ZHIFA_DEMO_SIZE=small`` (tests) and ``default``
@@ -79,8 +79,9 @@ def seed_exchange() -> str:
     directory = exports_dir()
     exports = generate_demo_exports(directory, scale=scale)
     rows = sum(e.rows for e in exports)
+    sources = len({e.source_system for e in exports})
     seeding.progress(
-        f"数据交换：生成 {len(exports)} 个来源的导出文件（规模 {scale}，{rows:,} 行）于 {directory}"
+        f"数据交换：生成 {sources} 个来源的 {len(exports)} 个导出文件（规模 {scale}，{rows:,} 行）于 {directory}"
     )
     total = ImportReport()
     for export in exports:
@@ -92,7 +93,7 @@ def seed_exchange() -> str:
         f"主数据快照：{'，'.join(f'{family} {rows:,} 行' for family, rows in snapshots.items())}"
     )
     return (
-        f"数据交换：{len(exports)} 个来源，读取 {total.read:,} 行，"
+        f"数据交换：{sources} 个来源 {len(exports)} 个文件，读取 {total.read:,} 行，"
         f"接收 {accepted(total):,} 行，隔离 {total.quarantined:,} 行"
     )
 

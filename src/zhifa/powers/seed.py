@@ -36,6 +36,11 @@ TIER_CIRCUMSTANCES = {
     Tier.GENERAL: "不具有从轻、从重情节的一般情形",
     Tier.AGGRAVATED: "一年内再次实施同一违法行为；造成人身伤害或较大社会影响；拒不配合调查或隐匿证据",
 }
+# The note of a benchmark version carried over from the city's former benchmark system, written
+# before the platform checked tiers against the statutory ranges (`do_set_benchmark` refuses it
+# now): planted so supervision's `tier_outside_statute` model has something real to find.
+LEGACY_NOTE = "自原裁量基准系统迁移（2019年制定，迁移时未经法定幅度校验）"
+LEGACY_BENCHMARKS = 2
 AMOUNT = re.compile(r"(?P<num>[零一二三四五六七八九十百千\d.]+)(?P<wan>万)?元")
 
 
@@ -151,6 +156,7 @@ def seed_powers() -> str:
         if drafts:
             created += actions.do_confirm_draft_powers(None, agency.code, effective_from=EFFECTIVE)
     seeding.progress(f"权责清单：{created} 项职权（{len(agencies)} 个执法主体）")
+    _LEGACY.clear()
     penalties = list(
         Power.objects.filter(
             kind=PowerKind.PENALTY, status=PowerStatus.ACTIVE, provisions__fine_ranges__isnull=False
@@ -182,7 +188,11 @@ def seed_powers() -> str:
         except ActionError:
             continue
         benchmarks += 1
-    seeding.progress(f"裁量基准 {benchmarks} 个，首违不罚规则 {rules} 条")
+    legacy = _legacy_benchmarks(LEGACY_BENCHMARKS)
+    seeding.progress(
+        f"裁量基准 {benchmarks} 个（其中 {legacy} 个现行版本自原系统迁移、从重阶次上限超出法定幅度），"
+        f"首违不罚规则 {rules} 条"
+    )
     checklists = 0
     inspections = Power.objects.filter(kind=PowerKind.INSPECTION, status=PowerStatus.ACTIVE).prefetch_related(
         "bases__article__version__law", "bases__article__paragraphs"
@@ -202,3 +212,69 @@ def seed_powers() -> str:
         checklists += 1
     seeding.progress(f"检查清单 {checklists} 份")
     return f"权责清单：职权 {created} 项，裁量基准 {benchmarks} 个，首违不罚 {rules} 条，检查清单 {checklists} 份"
+
+
+def _legacy_benchmarks(count: int) -> int:
+    """A new current version for `count` powers, copied from the one in force but with the
+    aggravated tier's maximum at 1.5 times the statutory maximum, written to the tables directly
+    the way the migration of the former system did (the platform's action refuses such a tier)
+    and audited as a migration."""
+    from zhifa.core import audit
+    from zhifa.powers.models import BenchmarkTier, DiscretionBenchmark
+
+    made = 0
+    for power in Power.objects.filter(benchmarks__isnull=False).distinct().order_by("pk"):
+        tops = [
+            r.maximum
+            for p in power.provisions.all()
+            for r in p.fine_ranges.all()
+            if r.kind == RangeKind.FIXED and r.maximum
+        ]
+        current = power.benchmarks.order_by("-version").first()
+        tiers = list(current.tiers.order_by("sort_order", "pk")) if current else []
+        aggravated = [
+            t for t in tiers if t.tier == Tier.AGGRAVATED and t.range_kind == RangeKind.FIXED and t.maximum
+        ]
+        if not tops or not aggravated or current is None:
+            continue
+        if made and power.holder_id == Power.objects.get(code=_LEGACY[-1]).holder_id:
+            continue
+        top = max(tops)
+        legacy = DiscretionBenchmark.objects.create(
+            power=power,
+            version=current.version + 1,
+            effective_from=current.effective_from,
+            note=LEGACY_NOTE,
+            created_by="migration",
+        )
+        for tier in tiers:
+            maximum = (top * Decimal("1.5")).quantize(Decimal(1)) if tier in aggravated else tier.maximum
+            BenchmarkTier.objects.create(
+                benchmark=legacy,
+                tier=tier.tier,
+                circumstances=tier.circumstances,
+                range_kind=tier.range_kind,
+                minimum=tier.minimum,
+                maximum=maximum,
+                base=tier.base,
+                base_from=tier.base_from,
+                base_below=tier.base_below,
+                penalty_kinds=tier.penalty_kinds,
+                sort_order=tier.sort_order,
+            )
+        audit.record(
+            audit.Change(
+                "powers.benchmark_migrated",
+                "powers.discretionbenchmark",
+                str(legacy.pk),
+                after={"power": power.code, "version": legacy.version, "note": LEGACY_NOTE},
+            )
+        )
+        _LEGACY.append(power.code)
+        made += 1
+        if made >= count:
+            break
+    return made
+
+
+_LEGACY: list[str] = []

@@ -14,6 +14,14 @@ from zhifa.exchange.demo_sources.world import AgencyRef, CertificateRef, DemoWor
 YEAR = 2025
 YEAR_START = dt.datetime(YEAR, 1, 1)
 YEAR_DAYS = 365
+REGION_NAMES = {
+    "330500": "湖州市",
+    "330502": "吴兴区",
+    "330503": "南浔区",
+    "330521": "德清县",
+    "330522": "长兴县",
+    "330523": "安吉县",
+}
 BAD_SHARE = 0.015  # ≈1.5 % of the rows of every export are deliberately wrong
 
 # Reasons a planted bad row must be refused for (see docs/mapping.md, "Demo sources").
@@ -83,6 +91,46 @@ def moment(
     return date.replace(hour=minute // 60, minute=minute % 60, second=rng.randrange(60))
 
 
+class PlantPlan:
+    """Which good rows carry a planted *problem* (for the clue models: lawful-looking records
+    supervision should notice), and which: `kinds` maps a problem to its share of the rows, at
+    least `minimum` rows each (so the small demo holds every one). Never a bad row. Seeded."""
+
+    def __init__(
+        self,
+        rng: random.Random,
+        kinds: dict[str, float],
+        count: int,
+        bad: BadPlan | None = None,
+        minimum: int = 2,
+    ):
+        taken = set(bad.kinds) if bad else set()
+        free = [i for i in range(2, count + 1) if i not in taken]
+        wanted = {k: max(minimum, round(count * share)) for k, share in kinds.items()}
+        positions = rng.sample(free, min(len(free), sum(wanted.values())))
+        self.kinds: dict[int, str] = {}
+        for kind, n in wanted.items():
+            for index in positions[:n]:
+                self.kinds[index] = kind
+            positions = positions[n:]
+        self.planted: list[tuple[int, str]] = []
+
+    def draw(self, index: int) -> str | None:
+        return self.kinds.get(index)
+
+
+def valid_all_year(cert: CertificateRef) -> bool:
+    """A certificate valid on every day of the demo year (the pool officers act with)."""
+    return cert.issued_on <= YEAR_START.date() and cert.expires_on >= dt.date(YEAR, 12, 31)
+
+
+def expired_in_year(world: DemoWorld, agency_code: str | None = None) -> list[CertificateRef]:
+    """Certificates (of the agency, or all) that ran out before the year's last days: a planted
+    problem uses one after its expiry."""
+    end = dt.date(YEAR, 12, 20)
+    return [c for c in world.certificates if c.expires_on < end and agency_code in (None, c.agency_code)]
+
+
 def pick_officers(
     rng: random.Random, pool: Sequence[CertificateRef], single_share: float = 0.03
 ) -> list[str]:
@@ -94,10 +142,13 @@ def pick_officers(
 
 
 def officer_pool(world: DemoWorld, agency: AgencyRef, domain: str) -> list[CertificateRef]:
-    pool = world.certificates_of(agency.code, domain)
+    """The agency's certificates for the domain valid all year (officers whose certificate runs
+    out mid-year renew it in time; a handful of rows using an expired one are planted apart)."""
+    pool = [c for c in world.certificates_of(agency.code, domain) if valid_all_year(c)]
     if len(pool) >= 2:
         return pool
-    return [c for d in agency.domains for c in world.certificates_of(agency.code, d)] or pool
+    wider = [c for d in agency.domains for c in world.certificates_of(agency.code, d) if valid_all_year(c)]
+    return wider if len(wider) >= 2 else world.certificates_of(agency.code, domain)
 
 
 def near(rng: random.Random, entity: EntityRef, far_share: float = 0.01) -> tuple[float, float]:

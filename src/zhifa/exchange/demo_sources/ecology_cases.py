@@ -52,6 +52,14 @@ US = "%m/%d/%Y %I:%M:%S %p"
 EXPORTED_AT = dt.datetime(c.YEAR, 12, 31, 18, 0)
 SOURCES = (("JC", 0.55), ("TS", 0.2), ("JK", 0.15), ("YS", 0.1))  # 检查/投诉/监控/移送
 TIERS = (("B", 0.3), ("C", 0.5), ("D", 0.15), ("E", 0.05))  # 减轻 从轻 一般 从重 (A: 不予处罚)
+# Planted problems (share of rows, at least two each; `common.PlantPlan`): a major case decided
+# without legal review, a case filed more than two years after the violation ended, a summary
+# (on-the-spot) fine above the Art. 51 limit, a general case decided without prior notice.
+PLANTS = {"no_review": 0.002, "past_limitation": 0.001, "summary_over_limit": 0.001, "no_notice": 0.001}
+# A later export (January of the next year) re-sends some decided cases with a different fine
+# and no formal change of the decision: records changed after the decision.
+CORRECTED_SHARE = 0.002
+CORRECTIONS = f"{SOURCE}_{c.YEAR + 1}01"
 
 
 def _us(day: dt.datetime) -> str:
@@ -112,6 +120,23 @@ def _row(rng: random.Random, world: DemoWorld, ctx: dict, index: int) -> list:
     ]
 
 
+def _plant(rng: random.Random, row: list, kind: str) -> list:
+    row = list(row)
+    filed = dt.datetime.strptime(row[14], US)
+    if kind == "no_review":
+        row[13], row[16], row[17] = "Y", "Y", ""
+    elif kind == "past_limitation":
+        row[11] = _us(filed - dt.timedelta(days=730 + rng.randint(30, 200)))
+    elif kind == "summary_over_limit":
+        person = row[5] == "2"
+        row[12], row[13], row[15], row[16], row[17], row[18] = "J", "N", "", "N", "", ""
+        row[19] = row[20] = _us(filed)
+        row[25] = float(rng.choice((500, 800, 1000)) if person else rng.choice((5000, 8000, 10000)))
+    elif kind == "no_notice":
+        row[15] = ""
+    return row
+
+
 def _spoil(rng: random.Random, ctx: dict, row: list, kind: str) -> list:
     row = list(row)
     if kind == c.CHECK_DIGIT:
@@ -148,20 +173,47 @@ def _context(world: DemoWorld) -> dict:
 def write(world: DemoWorld, path: Path, count: int, rng: random.Random) -> tuple[int, list[c.BadRow]]:
     ctx = _context(world)
     plan = c.BadPlan(rng, BAD_KINDS, count)
+    plants = c.PlantPlan(rng, PLANTS, count, plan)
     book = Workbook(write_only=True)
     sheet = book.create_sheet("案件台账")
     sheet.append(list(HEADER))
     good, last = 0, None
+    decided: list[list] = []
     for index in range(1, count + 1):
         kind = plan.draw(index)
         if kind == c.DUPLICATE:
             sheet.append(last)
         else:
             row = _row(rng, world, ctx, index)
+            if not kind and plants.draw(index):
+                row = _plant(rng, row, plants.kinds[index])
             sheet.append(_spoil(rng, ctx, row, kind) if kind else row)
             if not kind:
                 last, good = row, good + 1
+                if row[12] == "P" and len(decided) < 5000:
+                    decided.append(row)
         if kind:
             plan.record(index + 1, kind)
     book.save(path)
+    _write_corrections(rng, path.with_name(f"{CORRECTIONS}{path.suffix}"), decided, count)
     return good, plan.planted
+
+
+def corrections_path(path: Path) -> Path:
+    """The later export written next to the year's export by `write`."""
+    return path.with_name(f"{CORRECTIONS}{path.suffix}")
+
+
+def _write_corrections(rng: random.Random, path: Path, decided: list[list], count: int) -> int:
+    """Re-send a few decided cases in January with the fine lowered and a new update time."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("案件台账")
+    sheet.append(list(HEADER))
+    chosen = rng.sample(decided, min(len(decided), max(2, round(count * CORRECTED_SHARE))))
+    for row in chosen:
+        row = list(row)
+        row[25] = float(max(100, round(row[25] * rng.choice((0.5, 0.6, 0.7, 0.8)), -2)))
+        row[29] = _us(dt.datetime(c.YEAR + 1, 1, rng.randint(5, 25), rng.randint(9, 17), rng.randint(0, 59)))
+        sheet.append(row)
+    book.save(path)
+    return len(chosen)

@@ -74,6 +74,9 @@ DOMAINS: dict[str, tuple[float, tuple[str, ...], tuple[str, ...]]] = {
 }
 CHANNELS = (("电话", 0.62), ("网站", 0.08), ("APP", 0.1), ("微信", 0.15), ("信件", 0.02), ("来访", 0.03))
 KINDS = (("投诉", 0.55), ("举报", 0.2), ("咨询", 0.1), ("建议", 0.05), ("求助", 0.1))
+# Planted: groups of 3–4 tickets about one address, same category, routed to the same agency
+# within two months, that no inspection followed (complaint hotspots); at least two groups.
+HOTSPOT_SHARE = 0.0002
 RATINGS = (("5", 0.35), ("4", 0.35), ("3", 0.15), ("2", 0.05), ("1", 0.02), ("", 0.08))
 
 
@@ -214,5 +217,34 @@ def write(
             handle.write(("" if index == 1 else ",\n") + text)
             if kind:
                 plan.record(index, kind)
+        for record in _hotspots(rng, ctx, count + 1, max(2, round(count * HOTSPOT_SHARE))):
+            handle.write(",\n" + json.dumps(record, ensure_ascii=False))
+            good += 1
         handle.write("\n]\n")
     return good, plan.planted
+
+
+def _hotspots(rng: random.Random, ctx: dict, first: int, groups: int) -> list[dict]:
+    """Unnamed tickets (no entity, just the address) clustered on one place: not kept for the
+    inspections to refer to, so no inspection answers them."""
+    out: list[dict] = []
+    index = first
+    for _ in range(groups):
+        base = _record(rng, ctx, index)
+        start = rng.randrange(0, c.YEAR_DAYS - 90)
+        for offset in sorted(rng.sample(range(0, 60), rng.randint(3, 4))):
+            record = _record(rng, ctx, index)
+            received = c.moment(rng, start + offset, first_hour=7, last_hour=22, workdays=False)
+            shift = received - dt.datetime.strptime(record["slsj"], TIME)
+            for key in ("slsj", "pdsj", "blsx", "dfsj", "bjsj"):
+                record[key] = (dt.datetime.strptime(record[key], TIME) + shift).strftime(TIME)
+            record.update(
+                {k: base[k] for k in ("fl", "dd", "qh", "wd", "jd", "cbdw", "bt")},
+                nr=f"市民反映：{base['dd']}附近，{base['bt']}，多次反映仍未解决。请相关部门核实处理。",
+                dxlx=None,
+                dxmc=None,
+                dxdm=None,
+            )
+            out.append(record)
+            index += 1
+    return out

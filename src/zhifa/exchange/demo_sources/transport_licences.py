@@ -58,6 +58,9 @@ PERSON_LICENCES = (
 )
 STATUS = (("有效", 0.9), ("注销", 0.05), ("暂扣", 0.02), ("吊销", 0.01), ("撤销", 0.02))
 DOT = "%Y.%m.%d"
+# Planted (share of rows, at least two; `common.PlantPlan`): decided long after the 20 + 10
+# working days of 行政许可法 Art. 42.
+PLANTS = {"late": 0.002}
 
 
 def _context(world: DemoWorld) -> dict:
@@ -70,7 +73,7 @@ def _context(world: DemoWorld) -> dict:
     }
 
 
-def _row(rng: random.Random, ctx: dict, index: int) -> list[str]:
+def _row(rng: random.Random, ctx: dict, index: int, plant: str | None = None) -> list[str]:
     agency: AgencyRef = rng.choice(ctx["agencies"])
     entity = rng.choice(ctx["entities"][agency.code])
     licences = ENTERPRISE_LICENCES if entity.kind == "enterprise" else PERSON_LICENCES
@@ -78,7 +81,7 @@ def _row(rng: random.Random, ctx: dict, index: int) -> list[str]:
     powers = ctx["powers"][agency.code]
     applied = c.moment(rng, rng.randrange(c.YEAR_DAYS - 25))
     accepted = applied + dt.timedelta(days=rng.randint(0, 4))
-    issued = accepted + dt.timedelta(days=rng.randint(1, 20))
+    issued = accepted + dt.timedelta(days=rng.randint(50, 75) if plant == "late" else rng.randint(1, 20))
     valid_to = issued.replace(year=issued.year + years) - dt.timedelta(days=1)
     status = rng.choices([s for s, _ in STATUS], [w for _, w in STATUS])[0]
     return [
@@ -128,6 +131,7 @@ def _spoil(rng: random.Random, ctx: dict, row: list[str], kind: str) -> list[str
 def write(world: DemoWorld, path: Path, count: int, rng: random.Random) -> tuple[int, list[c.BadRow]]:
     ctx = _context(world)
     plan = c.BadPlan(rng, BAD_KINDS, count)
+    plants = c.PlantPlan(rng, PLANTS, count, plan)
     good, last = 0, None
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle, delimiter=";", lineterminator="\n")
@@ -139,7 +143,7 @@ def write(world: DemoWorld, path: Path, count: int, rng: random.Random) -> tuple
             elif kind == c.DUPLICATE:
                 writer.writerow(last)
             else:
-                row = _row(rng, ctx, index)
+                row = _row(rng, ctx, index, None if kind else plants.draw(index))
                 writer.writerow(_spoil(rng, ctx, row, kind) if kind else row)
                 if not kind:
                     last, good = row, good + 1

@@ -32,6 +32,9 @@ FACTS = (
     "当事人超出门窗外墙经营，影响市容环境卫生",
     "当事人运输渣土车辆未采取密闭措施造成泄漏遗撒",
 )
+# Planted (share of rows, at least two; `common.PlantPlan`): a late-payment surcharge charged
+# day by day past the amount of the fine itself (Art. 72 caps it at the fine).
+PLANTS = {"surcharge_over_cap": 0.001}
 SERVICE = (("ZJ", 0.55), ("DC", 0.25), ("YJ", 0.1), ("DZ", 0.08), ("GG", 0.02))
 
 
@@ -39,7 +42,7 @@ def _ymd(day: dt.datetime) -> str:
     return day.strftime(YMD)
 
 
-def _record(rng: random.Random, ctx: dict, index: int) -> dict:
+def _record(rng: random.Random, ctx: dict, index: int, plant: str | None = None) -> dict:
     agency = rng.choice(ctx["agencies"])
     entity = rng.choice(ctx["entities"][agency.code])
     power: PowerRef = rng.choice(ctx["powers"][agency.code])
@@ -50,8 +53,11 @@ def _record(rng: random.Random, ctx: dict, index: int) -> dict:
     due = served + dt.timedelta(days=15)
     fine = c.amount(rng, power.fine_min, power.fine_max)
     paid = served + dt.timedelta(days=rng.randint(1, 20)) if rng.random() < 0.9 else None
+    if plant == "surcharge_over_cap":
+        paid = due + dt.timedelta(days=rng.randint(40, 60))
     surcharge = round(fine * 0.03 * (paid - due).days, 2) if paid and paid > due else 0
-    surcharge = min(surcharge, fine)
+    if plant != "surcharge_over_cap":
+        surcharge = min(surcharge, fine)
     paid_amount = f"{fine + surcharge:.2f}" if paid else ""
     kinds = "罚款" if rng.random() < 0.85 else rng.choice(("警告,罚款", "罚款,没收违法所得"))
     return {
@@ -108,6 +114,19 @@ def _spoil(rng: random.Random, ctx: dict, record: dict, kind: str) -> dict:
     return record
 
 
+# What the same system's coercion and the reconsideration/court exports refer to (filled by `write`).
+UNPAID: list[dict] = []  # decisions not paid: enforced (or not) in the coercion export
+DECIDED: list[dict] = []  # a sample of decisions: some are challenged in the review export
+KEPT = 5000
+
+
+def _remember(record: dict) -> None:
+    if record["zt"] == "SX":
+        UNPAID.append(record)
+    elif len(DECIDED) < KEPT:
+        DECIDED.append(record)
+
+
 def _context(world: DemoWorld) -> dict:
     agencies = [a for a in world.agencies_in(DOMAIN) if world.powers_of(a.code, "penalty")]
     return {
@@ -121,7 +140,10 @@ def _context(world: DemoWorld) -> dict:
 def write(world: DemoWorld, path: Path, count: int, rng: random.Random) -> tuple[int, list[c.BadRow]]:
     ctx = _context(world)
     plan = c.BadPlan(rng, BAD_KINDS, count)
+    plants = c.PlantPlan(rng, PLANTS, count, plan)
     good, last = 0, None
+    UNPAID.clear()
+    DECIDED.clear()
     with path.open("w", encoding="utf-8", newline="\n") as handle:
         for index in range(1, count + 1):
             kind = plan.draw(index)
@@ -130,7 +152,9 @@ def write(world: DemoWorld, path: Path, count: int, rng: random.Random) -> tuple
             elif kind == c.DUPLICATE:
                 line = last
             else:
-                record = _record(rng, ctx, index)
+                record = _record(rng, ctx, index, None if kind else plants.draw(index))
+                if not kind:
+                    _remember(record)
                 line = json.dumps(_spoil(rng, ctx, record, kind) if kind else record, ensure_ascii=False)
                 if not kind:
                     last, good = line, good + 1
