@@ -40,4 +40,7 @@ def test_demo_exports_import_with_exactly_the_planted_rows_quarantined(small_cit
         assert quarantined == planted, label
         # An exact copy of an earlier row is the same record again: counted unchanged, not lost.
         assert report.unchanged == len(duplicates), label
+        if export.path.stem != export.source_system:  # the re-sent January export: new versions
+            assert report.updated == report.read and report.inserted == 0, label
+            continue
         assert report.inserted == report.read - len(planted) - len(duplicates), label
