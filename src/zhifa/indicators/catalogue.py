@@ -19,7 +19,16 @@ relation                rows (restricted to the agencies of the slice)
 ``m_officer``           officers in post with ``certified`` (a valid certificate at period end)
 ``m_entity_scope``      regulated entities counted per dimension key (for intensity)
 ``t_ticket``            hotline tickets some inspection or case names (any time)
+``s_clue``              supervision clues (relational DB): ``raised_on``, ``verdict``
+``s_closed``            clue dispositions closed: ``closed_on``, ``outcome``
+``s_notice``            supervision notices/opinions issued to the agency: ``issued_on``, ``form``
+``s_rectification``     rectifications required by a notice: ``due_on``, ``on_time``
+``s_review``            case-file review average per agency: ``period`` ('cur'/'prev'), ``score``
 ======================  ==================================================================
+
+The ``s_*`` relations are not read from the store but from the relational database
+(`zhifa.indicators.supervision`); the engine builds them only when an indicator marked
+``relational`` is computed.
 
 Every fact relation carries ``agency_code``, ``agency_region`` (the agency's region code),
 ``power_code`` and ``domain`` (the power's domain). Two macros keep each SQL one statement for
@@ -74,6 +83,7 @@ class Drill:
 
     families: tuple[tuple[str, str], ...]  # (family, date column of the store's view)
     where: str = "TRUE"
+    relation: str | None = None  # instead of families: an s_* relation of the relational DB
 
 
 @dataclass(frozen=True)
@@ -90,6 +100,7 @@ class Indicator:
     group: str = "活动量"
     formula: str = ""  # the formula in words/symbols for docs/indicators.md
     extra: dict[str, str] = field(default_factory=dict)
+    relational: bool = False  # reads s_* relations (the relational DB), not only the store
 
 
 # --- SQL building blocks -------------------------------------------------------------------
@@ -240,6 +251,22 @@ ENTITIES = "SELECT key, period, CAST(entities AS DOUBLE) AS value FROM m_entity_
 FREQUENCY = "SELECT key, period, n * 1.0 / NULLIF(entities, 0) AS value FROM e_stats"
 
 CERTIFIED = "SELECT {dim:-} AS key, period, CAST(count(*) AS DOUBLE) AS value FROM m_officer WHERE certified GROUP BY 1, 2"
+
+# --- 执法监督 (the relational DB's clues, dispositions and review rounds) ---------------------
+CLUES_RAISED = count_of("s_clue", "raised_on", "1")
+CLUES_MARKED = count_of("s_clue", "raised_on", "CASE WHEN verdict IS NOT NULL THEN 1 ELSE 0 END")
+CLUES_TRUE = count_of("s_clue", "raised_on", "CASE WHEN verdict = 'true_positive' THEN 1 ELSE 0 END")
+CLUES_CLOSED = count_of("s_closed", "closed_on", "1")
+NOTICES = count_of("s_notice", "issued_on", "1")
+# Rectifications whose deadline fell in the period and has passed: accepted reports submitted by
+# the deadline / all of them (open, overdue and late ones count as not on time).
+RECTIFIED_ON_TIME = """
+SELECT {dim:due_on} AS key, {period:due_on} AS period,
+       100.0 * sum(CASE WHEN on_time THEN 1 ELSE 0 END) / count(*) AS value
+FROM s_rectification WHERE {period:due_on} IS NOT NULL AND due_on < {as_of} GROUP BY 1, 2
+"""
+# Per agency its average; per region or in total the plain mean of the agencies' averages.
+REVIEW_SCORE = "SELECT {dim:-} AS key, period, avg(score) AS value FROM s_review GROUP BY 1, 2"
 
 
 def _indicators() -> tuple[Indicator, ...]:
@@ -617,6 +644,93 @@ def _indicators() -> tuple[Indicator, ...]:
             False,
             "罚没",
             "Σ fine_amount / count(罚款 > 0 的决定)",
+        ),
+        # --- 执法监督 ------------------------------------------------------------------------
+        Indicator(
+            "clues_raised",
+            "问题线索数",
+            "期内问题发现模型针对本单位发现的监督线索数（按发现日期）。",
+            "条",
+            None,
+            CLUES_RAISED,
+            NO_POWER_DOMAIN,
+            Drill((), relation="s_clue"),
+            True,
+            "执法监督",
+            "count(线索)，raised_at 在期内",
+            relational=True,
+        ),
+        Indicator(
+            "clues_confirmed_rate",
+            "线索属实率",
+            "期内发现的线索中，已标记核实结论的线索里标记为属实的百分比。",
+            "%",
+            None,
+            ratio(CLUES_TRUE, CLUES_MARKED, 100.0),
+            NO_POWER_DOMAIN,
+            Drill((), "verdict IS NOT NULL", relation="s_clue"),
+            False,
+            "执法监督",
+            "count(属实) / count(已标记属实或误报) × 100，线索按发现日期归期",
+            relational=True,
+        ),
+        Indicator(
+            "clues_closed",
+            "线索办结数",
+            "期内办结的线索处置数（按办结日期，含核查不实、预警确认和监督决定后办结）。",
+            "件",
+            None,
+            CLUES_CLOSED,
+            NO_POWER_DOMAIN,
+            Drill((), relation="s_closed"),
+            True,
+            "执法监督",
+            "count(处置)，closed_on 在期内",
+            relational=True,
+        ),
+        Indicator(
+            "supervision_notices",
+            "监督通知/意见书数",
+            "期内向本单位制发的行政执法监督通知书和监督意见书数（按制发日期；不含预警和监督决定书）。",
+            "份",
+            None,
+            NOTICES,
+            NO_POWER_DOMAIN,
+            Drill((), relation="s_notice"),
+            True,
+            "执法监督",
+            "count(issue_notice 步骤)，done_on 在期内",
+            relational=True,
+        ),
+        Indicator(
+            "rectification_on_time_rate",
+            "按期整改率",
+            "整改期限在期内且已届满的整改中，在期限内提交整改报告并经验收通过的百分比；"
+            "逾期、验收不通过后逾期重报、尚未验收的均不计为按期。",
+            "%",
+            True,
+            RECTIFIED_ON_TIME,
+            NO_POWER_DOMAIN,
+            Drill((), relation="s_rectification"),
+            False,
+            "执法监督",
+            "count(被验收的报告提交日 ≤ 通知期限) / count(期限在期内且已届满的整改) × 100",
+            relational=True,
+        ),
+        Indicator(
+            "review_score",
+            "案卷评查平均分",
+            "评查期间在本期内、已结束的案卷评查轮次中，本单位被抽查案卷的平均得分（满分 100）；"
+            "按区划或合计时为各单位平均分的算术平均。",
+            "分",
+            True,
+            REVIEW_SCORE,
+            MASTER_DIMS,
+            None,
+            False,
+            "执法监督",
+            "review.queries.agency_scores(期间)[单位]；区划/合计：mean(各单位平均分)",
+            relational=True,
         ),
     )
 

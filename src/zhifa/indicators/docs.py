@@ -17,7 +17,12 @@ _BETTER = {True: "越高越好", False: "越低越好", None: "—"}
 
 
 def _entry(indicator: Indicator) -> str:
-    drill = "、".join(family for family, _ in indicator.drill.families) if indicator.drill else "无（主数据）"
+    if indicator.drill is None:
+        drill = "无（主数据或汇总结果）"
+    elif indicator.drill.relation:
+        drill = f"{indicator.drill.relation}（关系库）"
+    else:
+        drill = "、".join(family for family, _ in indicator.drill.families)
     lines = [
         f"### `{indicator.slug}` {indicator.name}",
         "",
@@ -26,7 +31,8 @@ def _entry(indicator: Indicator) -> str:
         f"* 公式：{indicator.formula}",
         f"* 单位：{indicator.unit or '—'}；方向：{_BETTER[indicator.higher_is_better]}；"
         f"维度：{', '.join(indicator.dimensions)}；下钻记录：{drill}"
-        + ("；无记录的单位显示 0" if indicator.zero_fill else ""),
+        + ("；无记录的单位显示 0" if indicator.zero_fill else "")
+        + ("；数据来自关系库（非分析库）" if indicator.relational else ""),
         "",
         "```sql",
         indicator.sql.strip(),

@@ -22,8 +22,11 @@ units, directions, dimensions) is `zhifa.indicators.catalogue.CATALOGUE` / `BY_S
 
 `region` limits to agencies whose region lies in that region's subtree (by the agency snapshot);
 `agency` to one agency; `agencies` to a set of codes (the caller's scope). They combine.
-`compute` runs on the store alone: facts from `<family>` views, master data (agencies,
-officers, certificates, powers, entities) from their snapshots as of each period's end.
+`compute` runs on the store — facts from `<family>` views, master data (agencies, officers,
+certificates, powers, entities) from their snapshots as of each period's end — except the
+supervision indicators (group 执法监督, `Indicator.relational`): clues, dispositions, notices,
+rectifications and review scores are read from the relational database (Django ORM,
+`zhifa.indicators.supervision`) and only when one of them is computed.
 
 How one pass works (docs/indicators.md): the facts of the period's years are reduced once to
 all-agency *base relations* — month cubes per family, inspections by entity — kept as Parquet by
@@ -46,6 +49,7 @@ import duckdb
 
 from zhifa.analytics import store
 from zhifa.core.errors import ActionError
+from zhifa.indicators import supervision
 from zhifa.indicators.catalogue import BY_SLUG, CATALOGUE, CORRECTIONS, DIMENSIONS, SHARED, Indicator
 
 # An approved extension of the 90-day decision period (Art. 60) is counted as 30 more days:
@@ -570,11 +574,18 @@ _PREPARED = {
 
 
 def prepare(
-    con: duckdb.DuckDBPyConnection, period: Period, slice_: Slice, by: str, pins: dict[str, Any] | None = None
+    con: duckdb.DuckDBPyConnection,
+    period: Period,
+    slice_: Slice,
+    by: str,
+    pins: dict[str, Any] | None = None,
+    relational: bool = False,
 ) -> None:
     """Build the prepared relations (temp tables) the catalogue's SQL reads; see catalogue.py:
     the base relations (`build_base`) restricted to the slice's agencies and the two periods,
-    with the dimension columns the breakdown needs, and master data as of each period's end."""
+    with the dimension columns the breakdown needs, and master data as of each period's end.
+    With `relational`, also the supervision relations read from the relational database
+    (`_prepare_supervision`)."""
     agency, power = _Source(con, "agency"), _Source(con, "power")
     _execute(
         con,
@@ -609,8 +620,37 @@ def prepare(
         )
     _prepare_entity_stats(con, period, slice_, by, base)
     _prepare_masters(con, period, slice_, by)
+    if relational:
+        _prepare_supervision(con, period, slice_, by)
     for name, sql in SHARED.items():
         _execute(con, f"CREATE OR REPLACE TEMP TABLE {name} AS {render(sql, by, period)}")
+
+
+def _register_supervision(con: duckdb.DuckDBPyConnection, period: Period) -> None:
+    """The supervision rows of the two periods as registered Arrow tables `raw_s_*` (small)."""
+    started = time.perf_counter()
+    for name, table in supervision.tables(period).items():
+        con.register(f"raw_{name}", table)
+    TIMINGS["supervision_rows"] = time.perf_counter() - started
+
+
+def _prepare_supervision(con: duckdb.DuckDBPyConnection, period: Period, slice_: Slice, by: str) -> None:
+    """`s_clue`, `s_closed`, `s_notice`, `s_rectification`, `s_review`: the relational DB's rows
+    (`supervision.tables`) restricted to the slice and the two periods, with the agency's region
+    (from the store's agency view) and the domain columns joined like the fact relations'."""
+    _register_supervision(con, period)
+    dims = _DimJoin(by)
+    for name in supervision.RELATIONS:
+        date_column = supervision.DATE_COLUMN[name]
+        in_periods = (
+            "TRUE" if date_column == "-" else f"({period_case('c.' + date_column, period)}) IS NOT NULL"
+        )
+        _execute(
+            con,
+            f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT c.*{dims.columns('c')} FROM raw_{name} c"
+            f"{dims.joins('c')} WHERE {_agency_filter('c.agency_code', slice_)} AND {in_periods}",
+        )
+        con.unregister(f"raw_{name}")
 
 
 def label_code(start: dt.date, kind: str) -> int:
@@ -800,7 +840,7 @@ def compute(
     con = con or store.connect(pins)
     try:
         slice_ = resolve_slice(con, region=region, agency=agency, agencies=agencies)
-        prepare(con, period, slice_, by, pins)
+        prepare(con, period, slice_, by, pins, relational=any(i.relational for i in indicators))
         keys = _zero_keys(con, by, slice_)
         values: list[Value] = []
         for indicator in indicators:
@@ -961,14 +1001,19 @@ def drill(
     period = parse_period(period) if isinstance(period, str) else period
     indicator = check_slugs([slug])[0]
     if indicator.drill is None:
-        raise ActionError("no_records", f"指标“{indicator.name}”来自主数据，没有可下钻的执法记录", "slug")
+        raise ActionError(
+            "no_records", f"指标“{indicator.name}”来自主数据或汇总结果，没有可下钻的记录", "slug"
+        )
     page, page_size = max(1, page), min(max(1, page_size), 500)
     own = con is None
     pins: dict[str, Any] | None = {} if own else None  # a caller's connection: no drill index
     con = con or store.connect(pins)
     try:
         slice_ = resolve_slice(con, region=region, agency=agency, agencies=agencies)
-        sources = [
+        if indicator.drill.relation is not None:
+            _register_supervision(con, period)
+        sources = [(f"raw_{indicator.drill.relation}", "supervision")] if indicator.drill.relation else []
+        sources += [
             (source, family)
             for family, date in indicator.drill.families
             if (source := _drill_source(con, family, date, period, pins)) is not None

@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Collection, Iterable
 
 from zhifa.analytics import store
-from zhifa.indicators import engine
+from zhifa.indicators import engine, supervision
 from zhifa.indicators.engine import Period, Value
 from zhifa.indicators.models import IndicatorValue
 
@@ -22,9 +22,11 @@ _WIDE = ("case", "review")
 
 
 def fingerprint(period: Period) -> str:
-    """The store state a period's values depend on: files of the partition years it reads (the
-    period's and the previous year's, wider for cases and reviews) and every master snapshot."""
-    parts = []
+    """The state a period's values depend on: the store's files of the partition years it reads
+    (the period's and the previous year's, wider for cases and reviews) and every master
+    snapshot, and the relational database's supervision rows (`supervision.fingerprint`: clues,
+    dispositions and their steps, closed review rounds)."""
+    parts = [f"supervision:{supervision.fingerprint(period)}"]
     for family, date_column in store.FAMILIES.items():
         if date_column is None:
             parts.append(f"{family}:{store.fingerprint(family)}")
