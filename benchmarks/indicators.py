@@ -273,9 +273,13 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="zhifa-bench-indicators-") as data_dir:
         os.environ["ZHIFA_DATA_DIR"] = data_dir
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zhifa.settings")
+        # the supervision indicators read the relational DB: an empty SQLite one in the temp dir
+        os.environ.pop("DATABASE_URL", None)
         import django
+        from django.core.management import call_command
 
         django.setup()
+        call_command("migrate", verbosity=0)
         started = time.perf_counter()
         counts = load(args.facts)
         print(f"loaded {sum(counts.values()):,} facts in {time.perf_counter() - started:.1f} s: {counts}")
