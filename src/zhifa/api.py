@@ -112,8 +112,8 @@ def _register_routers() -> None:
     from zhifa.clues.api import router as clues_router
     from zhifa.core.api import router as core_router
     from zhifa.disclosure.api import router as disclosure_router
-    from zhifa.evaluation.api import router as evaluation_router
     from zhifa.documents.api import router as documents_router
+    from zhifa.evaluation.api import router as evaluation_router
     from zhifa.evidence.api import router as evidence_router
     from zhifa.exchange.api import router as exchange_router
     from zhifa.indicators.api import router as indicators_router
