@@ -10,7 +10,7 @@ from django.db import transaction
 from tests.powers_support import food_law_fixture  # noqa: F401
 from zhifa.core.models import AuditEntry
 from zhifa.powers.models import BenchmarkTier, Checklist, NoPenaltyRule, Power
-from zhifa.powers.seed import amount_in, seed_powers
+from zhifa.powers.seed import LEGACY_NOTE, amount_in, seed_powers
 
 
 def test_amounts_in_conditions():
@@ -36,9 +36,14 @@ def test_seeder_builds_lists_benchmarks_rules_and_checklists(city, food_law):
     )
     assert not Power.objects.filter(holder=city.ecology_nanxun).exists()
     tiers = BenchmarkTier.objects.filter(benchmark__power__holder=city.market_city, range_kind="fixed")
-    assert tiers.exists()
-    for tier in tiers.select_related("benchmark__power"):
+    checked = tiers.exclude(benchmark__note=LEGACY_NOTE)
+    assert checked.exists()
+    for tier in checked.select_related("benchmark__power"):
         assert tier.maximum <= Decimal(100000)
+    # the versions "migrated from the former system" are the planted exception (clue model
+    # tier_outside_statute): their aggravated tier exceeds the statutory maximum
+    legacy = BenchmarkTier.objects.filter(benchmark__note=LEGACY_NOTE, tier="aggravated")
+    assert legacy.exists() and all(t.maximum > Decimal(100000) for t in legacy.filter(range_kind="fixed"))
     assert NoPenaltyRule.objects.exists()
     checklist = Checklist.objects.filter(agency=city.market_city, power__kind="inspection").first()
     assert checklist is not None
