@@ -400,3 +400,12 @@ def test_a_bad_period_falls_back_with_a_message(facts: Facts, as_role) -> None:
     response = as_role(Role.SUPERVISOR).get("/cockpit/", {"period": "2025-13"})
     assert response.status_code == 200
     assert "统计期间格式" in response.content.decode()
+
+
+def test_the_default_year_is_the_latest_with_substantial_data() -> None:
+    from zhifa.cockpit.queries import substantial_year
+
+    assert substantial_year({}) is None
+    assert substantial_year({2025: 200_000, 2026: 900}) == 2025  # 2026: only the platform's own cases so far
+    assert substantial_year({2025: 200_000, 2026: 150_000}) == 2026
+    assert substantial_year({2024: 10, 2025: 12}) == 2025

@@ -78,19 +78,33 @@ def scope(user: Any) -> list[str]:
 # --- periods -------------------------------------------------------------------------------
 
 
+# A year greets the supervisor only once it holds this share of the busiest year's facts.
+SUBSTANTIAL_SHARE = 0.2
+
+
 def default_period() -> str:
-    """The latest year the store holds facts for (else this year)."""
+    """The latest year with a substantial share of the facts (≥ `SUBSTANTIAL_SHARE` of the
+    busiest year's), else this year. A year that has barely begun, or that only a few sources
+    have reported yet, would open the cockpit on near-empty tiles and −99 % year-on-year."""
     con = store.connect()
+    counts: dict[int, int] = {}
     try:
-        years = []
         for family in _FACTS:
             if "year" in _columns(con, family):
-                found = con.sql(f'SELECT max(year) FROM "{family}"').fetchall()[0][0]
-                if found is not None:
-                    years.append(int(found))
+                for year, n in con.sql(f'SELECT year, count(*) FROM "{family}" GROUP BY 1').fetchall():
+                    if year is not None:
+                        counts[int(year)] = counts.get(int(year), 0) + int(n)
     finally:
         con.close()
-    return str(max(years) if years else store.today().year)
+    return str(substantial_year(counts) or store.today().year)
+
+
+def substantial_year(counts: dict[int, int]) -> int | None:
+    """The latest year whose count is at least `SUBSTANTIAL_SHARE` of the largest."""
+    if not counts:
+        return None
+    floor = SUBSTANTIAL_SHARE * max(counts.values())
+    return max(year for year, n in counts.items() if n >= floor)
 
 
 def period_choices(selected: str) -> list[tuple[str, list[tuple[str, str]]]]:
