@@ -754,11 +754,18 @@ def _plant(year: Year) -> int:
 
 
 def _showcase(year: Year) -> None:
-    """One finished case of each lawful path first, and three open ones at different steps with
-    their clocks running, so that even a small demo has them all."""
-    year.run(Story(stop_before="investigate"), year.filed_between(10, 0))
-    year.run(Story(stop_before="decide"), year.filed_between(70, 50))
-    year.run(Story(stop_before="close"), year.filed_between(90, 60))
+    """One finished case of each lawful path first, and open ones at different steps with their
+    clocks running, so that even a small demo has them all. The open ones go to the agency of the
+    demo logins (`officer`, `agency_lead`), whose workbench a newcomer opens first."""
+    login_desk = next((d for d in year.desks if d.actors.officer is not None), None)
+    for waits_at, oldest, newest in (
+        ("investigate", 10, 0),
+        ("submit_review", 30, 15),
+        ("decide", 70, 50),
+        ("start_execution", 45, 35),
+        ("close", 90, 60),
+    ):
+        year.run(Story(stop_before=waits_at), year.filed_between(oldest, newest), desk=login_desk)
     for story in (
         Story(procedure=Procedure.SUMMARY),
         Story(statement=True),
