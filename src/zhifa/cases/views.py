@@ -31,7 +31,16 @@ from zhifa.core import roles
 from zhifa.core.errors import ActionError
 from zhifa.core.roles import Role
 from zhifa.core.scope import can
-from zhifa.core.web import is_htmx, login_required, may_change, raise_http, visible, visible_get
+from zhifa.core.web import (
+    apply_action_error,
+    is_htmx,
+    login_required,
+    may_change,
+    raise_http,
+    redirect_after_step,
+    visible,
+    visible_get,
+)
 from zhifa.documents.models import IssuedDocument
 
 WORKBENCH_LIMIT = 300
@@ -214,9 +223,7 @@ def case_step(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     try:
         actions.do_transition(request.user, case.pk, name, form.body())
     except ActionError as error:
-        raise_http(error)
-        field = error.field if error.field in form.fields else None
-        form.add_error(field, error.message)
+        apply_action_error(form, error)
         case = visible_get(_cases(request), pk=pk)
         return _step_response(request, case, name, form, status=422)
     case = Case.objects.get(pk=case.pk)
@@ -225,12 +232,7 @@ def case_step(request: HttpRequest, pk: int, name: str) -> HttpResponse:
         _("已办理“%(step)s”，案件状态：%(state)s")
         % {"step": transition.label, "state": case.get_state_display()},
     )
-    url = reverse("cases:case_detail", args=[case.pk])
-    if is_htmx(request):
-        response = HttpResponse("")
-        response["HX-Redirect"] = url
-        return response
-    return redirect(url)
+    return redirect_after_step(request, reverse("cases:case_detail", args=[case.pk]))
 
 
 # --- filing ---------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
 
 from zhifa.core import roles
@@ -134,6 +134,16 @@ def apply_action_error(form: forms.BaseForm, error: ActionError) -> None:
     raise_http(error)
     field = error.field if error.field in form.fields else None
     form.add_error(field, error.message)
+
+
+def redirect_after_step(request: HttpRequest, url: str) -> HttpResponse:
+    """After a step run from an HTMX form: tell HTMX to load the whole page at `url` (the state,
+    the allowed next steps and the timeline all changed); a plain POST gets a normal redirect."""
+    if is_htmx(request):
+        response = HttpResponse("")
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)
 
 
 def object_history(obj: models.Model) -> models.QuerySet[AuditEntry]:

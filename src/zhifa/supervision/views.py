@@ -29,7 +29,16 @@ from zhifa.core import roles
 from zhifa.core.errors import ActionError
 from zhifa.core.roles import AGENCY_ROLES
 from zhifa.core.scope import can
-from zhifa.core.web import is_htmx, login_required, may_change, raise_http, visible, visible_get
+from zhifa.core.web import (
+    apply_action_error,
+    is_htmx,
+    login_required,
+    may_change,
+    raise_http,
+    redirect_after_step,
+    visible,
+    visible_get,
+)
 from zhifa.supervision import actions, queries
 from zhifa.supervision.forms import StepForm, step_form
 from zhifa.supervision.models import Disposition
@@ -201,11 +210,9 @@ def step(request: HttpRequest, pk: int, name: str) -> HttpResponse:
         with transaction.atomic():  # the report's evidence files and the step commit together
             actions.do_transition(request.user, d.pk, name, form.body())
     except ActionError as error:
-        raise_http(error)
-        field = error.field if error.field in form.fields else None
-        if field is None and error.field and error.field.startswith("evidence"):
-            field = "files" if "files" in form.fields else None
-        form.add_error(field, error.message)
+        if error.field and error.field.startswith("evidence") and "files" in form.fields:
+            error.field = "files"  # the action names the evidence it refused; the form has the upload
+        apply_action_error(form, error)
         d = visible_get(_dispositions(request), pk=pk)
         return _step_response(request, d, name, form, status=422)
     d = Disposition.objects.get(pk=d.pk)
@@ -214,9 +221,4 @@ def step(request: HttpRequest, pk: int, name: str) -> HttpResponse:
         _("已办理“%(step)s”，处置状态：%(state)s")
         % {"step": transition.label, "state": d.get_state_display()},
     )
-    url = reverse("supervision:detail", args=[d.pk])
-    if is_htmx(request):
-        response = HttpResponse("")
-        response["HX-Redirect"] = url
-        return response
-    return redirect(url)
+    return redirect_after_step(request, reverse("supervision:detail", args=[d.pk]))
