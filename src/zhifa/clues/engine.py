@@ -29,6 +29,7 @@ import duckdb
 import pyarrow as pa
 
 from zhifa.analytics import store
+from zhifa.analytics.columns import ViewColumns
 from zhifa.clues import params as parameters
 from zhifa.clues.catalogue import BY_SLUG, MODELS, ClueModel
 from zhifa.core.errors import ActionError
@@ -93,32 +94,8 @@ def _date(day: dt.date) -> str:
     return f"DATE '{day.isoformat()}'"
 
 
-class _Source:
-    """One store view and its columns with their types; a missing column reads as a typed NULL."""
-
-    def __init__(self, con: duckdb.DuckDBPyConnection, view: str):
-        self.view = view
-        self.types = {row[0]: row[1] for row in con.sql(f'DESCRIBE SELECT * FROM "{view}"').fetchall()}
-
-    def has(self, name: str) -> bool:
-        return name in self.types
-
-    def raw(self, name: str, kind: str = "VARCHAR") -> str:
-        return f'"{name}"' if name in self.types else f"NULL::{kind}"
-
-    def col(self, name: str, kind: str = "VARCHAR", alias: str | None = None) -> str:
-        """The column as `kind` (cast only when the stored type differs: a cast copies)."""
-        if name not in self.types:
-            expr = f"NULL::{kind}"
-        elif self.types[name] == kind:
-            expr = f'"{name}"'
-        else:
-            expr = f'TRY_CAST("{name}" AS {kind})'
-        return f"{expr} AS {alias or name}"
-
-    def day(self, name: str, alias: str | None = None) -> str:
-        """A date, or the China-time date of an instant."""
-        return self.col(name, "DATE", alias)
+class _Source(ViewColumns):
+    """A store view's columns (`analytics.columns`) with the readings only clue models need."""
 
     def point(self, name: str) -> str:
         """A GPS column as STRUCT(latitude, longitude): the importer stores JSON text (parsed once

@@ -24,6 +24,7 @@ from typing import Any
 import duckdb
 
 from zhifa.analytics import store
+from zhifa.analytics.columns import ViewColumns, view_columns
 from zhifa.core import roles
 from zhifa.core.identifiers import mask_id_number
 from zhifa.indicators.api import visible_agencies
@@ -90,7 +91,7 @@ def default_period() -> str:
     counts: dict[int, int] = {}
     try:
         for family in _FACTS:
-            if "year" in _columns(con, family):
+            if "year" in view_columns(con, family):
                 for year, n in con.sql(f'SELECT year, count(*) FROM "{family}" GROUP BY 1').fetchall():
                     if year is not None:
                         counts[int(year)] = counts.get(int(year), 0) + int(n)
@@ -221,17 +222,6 @@ def peer_stat(indicator: Indicator, values: dict[str, Value], code: str, group: 
 # --- a power's values ----------------------------------------------------------------------
 
 
-class _View:
-    """A store view and its columns; a missing column reads as a typed NULL (as the engine does)."""
-
-    def __init__(self, con: duckdb.DuckDBPyConnection, name: str):
-        self.name = name
-        self.present = _columns(con, name)
-
-    def col(self, column: str, kind: str = "VARCHAR") -> str:
-        return f'"{column}"' if column in self.present else f"NULL::{kind}"
-
-
 # The acts of the catalogue's "acts" (执法行为总数), each family with the date that places it
 # in a period (engine/catalogue: inspections by start, decisions by decision, licences by issue,
 # coercive measures and executions by start).
@@ -255,14 +245,14 @@ def power_use(period: Period, power: str, agencies: Collection[str]) -> dict[str
     try:
         parts = []
         for family, date, kind in _ACT_FAMILIES:
-            view = _View(con, family)
-            if "source_id" not in view.present:
+            view = ViewColumns(con, family)
+            if not view.has("source_id"):
                 continue
-            fine = view.col("fine_amount", "DOUBLE") if family == "decision" else "NULL::DOUBLE"
+            fine = view.raw("fine_amount", "DOUBLE") if family == "decision" else "NULL::DOUBLE"
             parts.append(
-                f"SELECT '{family}' AS family, CAST({view.col(date, kind)} AS DATE) AS on_date,"
+                f"SELECT '{family}' AS family, CAST({view.raw(date, kind)} AS DATE) AS on_date,"
                 f' CAST({fine} AS DOUBLE) AS fine FROM "{family}"'
-                f" WHERE {view.col('power_code')} = $power AND list_contains($agencies, {view.col('agency_code')})"
+                f" WHERE {view.raw('power_code')} = $power AND list_contains($agencies, {view.raw('agency_code')})"
             )
         if not parts:
             return out
@@ -290,7 +280,7 @@ def power_fines(period: Period, power: str, agencies: Collection[str]) -> list[f
         return []
     con = store.connect()
     try:
-        present = _columns(con, "decision")
+        present = view_columns(con, "decision")
         if not {"fine_amount", "decided_on", "power_code", "agency_code"} <= present:
             return []
         rows = con.sql(
@@ -344,26 +334,26 @@ def fines_against_tiers(amounts: list[float], tiers: Iterable[Any]) -> tuple[lis
 # routed to the agency (by receipt) and its enforcement acts — inspections (by start) and
 # penalty decisions (by decision). The same mapping, per agency and industry, in the period.
 def _alignment_sql(con: duckdb.DuckDBPyConnection) -> str:
-    complaint, inspection, decision = (_View(con, f) for f in ("complaint", "inspection", "decision"))
-    entity = _View(con, "entity")
+    complaint, inspection, decision = (ViewColumns(con, f) for f in ("complaint", "inspection", "decision"))
+    entity = ViewColumns(con, "entity")
 
-    def key(view: _View) -> str:
-        return f"coalesce({view.col('entity_credit_code')}, {view.col('entity_id_number')})"
+    def key(view: ViewColumns) -> str:
+        return f"coalesce({view.raw('entity_credit_code')}, {view.raw('entity_id_number')})"
 
     return f"""
     WITH industry AS (
         SELECT entity_key, any_value(industry) AS industry FROM (
-            SELECT coalesce({entity.col("credit_code")}, {entity.col("id_number")}) AS entity_key,
-                   {entity.col("industry")} AS industry FROM entity) e
+            SELECT coalesce({entity.raw("credit_code")}, {entity.raw("id_number")}) AS entity_key,
+                   {entity.raw("industry")} AS industry FROM entity) e
         WHERE entity_key IS NOT NULL GROUP BY 1
     ), c AS (
-        SELECT {complaint.col("routed_agency_code")} AS agency_code, {key(complaint)} AS entity_key,
-               CAST({complaint.col("received_at", "TIMESTAMPTZ")} AS DATE) AS on_date FROM complaint
+        SELECT {complaint.raw("routed_agency_code")} AS agency_code, {key(complaint)} AS entity_key,
+               CAST({complaint.raw("received_at", "TIMESTAMPTZ")} AS DATE) AS on_date FROM complaint
     ), a AS (
-        SELECT {inspection.col("agency_code")} AS agency_code, {key(inspection)} AS entity_key,
-               CAST({inspection.col("started_at", "TIMESTAMPTZ")} AS DATE) AS on_date FROM inspection
+        SELECT {inspection.raw("agency_code")} AS agency_code, {key(inspection)} AS entity_key,
+               CAST({inspection.raw("started_at", "TIMESTAMPTZ")} AS DATE) AS on_date FROM inspection
         UNION ALL
-        SELECT {decision.col("agency_code")}, {key(decision)}, CAST({decision.col("decided_on", "DATE")} AS DATE)
+        SELECT {decision.raw("agency_code")}, {key(decision)}, CAST({decision.raw("decided_on", "DATE")} AS DATE)
         FROM decision
     ), cn AS (
         SELECT c.agency_code, i.industry, count(*) AS n FROM c JOIN industry i ON i.entity_key = c.entity_key
@@ -474,14 +464,14 @@ def officer_workload(period: Period, agency: str) -> dict[str, Workload]:
     try:
         parts = []
         for family, date in (("inspection", "started_at"), ("case", "filed_on")):
-            present = _columns(con, family)
+            present = view_columns(con, family)
             if {"officer_certificates", "agency_code", date} <= present:
                 parts.append(
                     f"SELECT '{family}' AS family, unnest(officer_certificates) AS cert FROM \"{family}\""
                     f" WHERE agency_code = $agency AND CAST({date} AS DATE) >= $start"
                     f" AND CAST({date} AS DATE) < $end"
                 )
-        if not parts or not {"certificate_number", "officer_id_number"} <= _columns(con, "certificate"):
+        if not parts or not {"certificate_number", "officer_id_number"} <= view_columns(con, "certificate"):
             return {}
         rows = con.sql(
             f"SELECT c.officer_id_number, acts.family, count(*) FROM ({' UNION ALL '.join(parts)}) acts"
@@ -557,10 +547,3 @@ def record_number(family: str, fields: list[tuple[str, Any]]) -> str | None:
         "review": "review_number",
     }[family]
     return next((str(v) for k, v in fields if k == number_column and v is not None), None)
-
-
-def _columns(con: duckdb.DuckDBPyConnection, view: str) -> set[str]:
-    try:
-        return {row[0] for row in con.sql(f'DESCRIBE SELECT * FROM "{view}"').fetchall()}
-    except duckdb.Error:
-        return set()

@@ -48,6 +48,7 @@ from typing import Any
 import duckdb
 
 from zhifa.analytics import store
+from zhifa.analytics.columns import ViewColumns
 from zhifa.core.errors import ActionError
 from zhifa.indicators import supervision
 from zhifa.indicators.catalogue import BY_SLUG, CATALOGUE, CORRECTIONS, DIMENSIONS, SHARED, Indicator
@@ -210,25 +211,6 @@ def render(sql: str, by: str, period: Period) -> str:
 # --- prepared relations --------------------------------------------------------------------
 
 
-def _columns(con: duckdb.DuckDBPyConnection, view: str) -> set[str]:
-    return {row[0] for row in con.sql(f'DESCRIBE SELECT * FROM "{view}"').fetchall()}
-
-
-class _Source:
-    """One store view with the columns it has; a missing column reads as a typed NULL."""
-
-    def __init__(self, con: duckdb.DuckDBPyConnection, view: str):
-        self.view = view
-        self.present = _columns(con, view)
-
-    def col(self, name: str, kind: str = "VARCHAR", alias: str | None = None) -> str:
-        expr = f'"{name}"' if name in self.present else f"NULL::{kind}"
-        return f"{expr} AS {alias or name}"
-
-    def has(self, name: str) -> bool:
-        return name in self.present
-
-
 def _sql_list(values: Iterable[str]) -> str:
     return ", ".join("'" + v.replace("'", "''") + "'" for v in values) or "NULL"
 
@@ -279,7 +261,7 @@ def resolve_slice(
                 "SELECT DISTINCT agency_code FROM agency WHERE region_code LIKE ? AND agency_code IS NOT NULL",
                 params=[prefix + "%"],
             ).fetchall()
-            if _Source(con, "agency").has("region_code")
+            if ViewColumns(con, "agency").has("region_code")
             else []
         )
         in_region = {r[0] for r in rows}
@@ -355,7 +337,7 @@ def base_key(period: Period, pins: dict[str, Any] | None) -> str:
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
 
 
-def _year_filter(src: _Source, years: list[int]) -> str:
+def _year_filter(src: ViewColumns, years: list[int]) -> str:
     return f"year IN ({', '.join(map(str, years))})" if src.has("year") else "FALSE"
 
 
@@ -370,13 +352,13 @@ def build_base(
     years, the other processes) reads a few small files. Without `cache` (a caller's connection
     whose pinned state is unknown, so no honest key exists) they are temp tables of `con`."""
     key = base_key(period, pins)
-    entity = _Source(con, "entity")
-    isrc, dsrc, csrc = _Source(con, "inspection"), _Source(con, "decision"), _Source(con, "case")
-    lsrc, osrc, ksrc, vsrc = (_Source(con, f) for f in ("licence", "coercion", "complaint", "review"))
+    entity = ViewColumns(con, "entity")
+    isrc, dsrc, csrc = ViewColumns(con, "inspection"), ViewColumns(con, "decision"), ViewColumns(con, "case")
+    lsrc, osrc, ksrc, vsrc = (ViewColumns(con, f) for f in ("licence", "coercion", "complaint", "review"))
     industries = (
         "SELECT hash(entity_key) AS entity, any_value(industry) AS industry FROM (SELECT"
-        f" coalesce({_raw(entity, 'credit_code')}, {_raw(entity, 'id_number')}) AS entity_key,"
-        f" {_raw(entity, 'industry')} AS industry FROM entity) e WHERE entity_key IS NOT NULL GROUP BY 1"
+        f" coalesce({entity.raw('credit_code')}, {entity.raw('id_number')}) AS entity_key,"
+        f" {entity.raw('industry')} AS industry FROM entity) e WHERE entity_key IS NOT NULL GROUP BY 1"
     )
     reads: dict[str, str] = {}
 
@@ -390,23 +372,23 @@ def build_base(
         TIMINGS[f"base:{name}"] = time.perf_counter() - started
         return reads[name]
 
-    def ent(src: _Source) -> str:
-        return f"coalesce({_raw(src, 'entity_credit_code')}, {_raw(src, 'entity_id_number')})"
+    def ent(src: ViewColumns) -> str:
+        return f"coalesce({src.raw('entity_credit_code')}, {src.raw('entity_id_number')})"
 
-    started = f"CAST({_raw(isrc, 'started_at', 'TIMESTAMPTZ')} AS DATE)"
+    started = f"CAST({isrc.raw('started_at', 'TIMESTAMPTZ')} AS DATE)"
     in_years = f"{_year_filter(isrc, period.years)} AND {started} IS NOT NULL"
     # The heavy work runs on 64-bit integers only (hashes of the agency, power and entity codes);
     # the codes are joined back from this small dictionary.
     codes = keep(
         "inspection_codes",
-        f"SELECT DISTINCT hash({_raw(isrc, 'agency_code')}) AS agency, {_raw(isrc, 'agency_code')} AS agency_code,"
-        f" hash({_raw(isrc, 'power_code')}) AS power, {_raw(isrc, 'power_code')} AS power_code FROM inspection"
+        f"SELECT DISTINCT hash({isrc.raw('agency_code')}) AS agency, {isrc.raw('agency_code')} AS agency_code,"
+        f" hash({isrc.raw('power_code')}) AS power, {isrc.raw('power_code')} AS power_code FROM inspection"
         f" WHERE {in_years}",
     )
     inspections = (
-        f"SELECT hash({_raw(isrc, 'agency_code')}) AS agency, hash({_raw(isrc, 'power_code')}) AS power,"
+        f"SELECT hash({isrc.raw('agency_code')}) AS agency, hash({isrc.raw('power_code')}) AS power,"
         f" {started} AS started_on, hash({ent(isrc)}) AS entity, ({ent(isrc)}) IS NOT NULL AS identified,"
-        f" {_raw(isrc, 'entity_kind')} = 'enterprise' AS enterprise FROM inspection WHERE {in_years}"
+        f" {isrc.raw('entity_kind')} = 'enterprise' AS enterprise FROM inspection WHERE {in_years}"
     )
     by_entity = keep(
         "inspection_entity",
@@ -446,11 +428,11 @@ def build_base(
         f" started_on, sum(n) AS n, sum(n_enterprise) AS n_enterprise FROM {by_entity} GROUP BY 1, 2, 3) s"
         f" JOIN {codes} c ON c.agency = s.agency AND c.power = s.power",
     )
-    decided = _raw(dsrc, "decided_on", "DATE")
+    decided = dsrc.raw("decided_on", "DATE")
     decisions = (
-        f"SELECT {_raw(dsrc, 'agency_code')} AS agency_code, {_raw(dsrc, 'power_code')} AS power_code,"
-        f" {_month(decided)} AS decided_on, {_raw(dsrc, 'fine_amount', 'DOUBLE')} AS fine,"
-        f" {_raw(dsrc, 'legal_basis', 'VARCHAR[]')} AS legal_basis, hash({ent(dsrc)}) AS entity,"
+        f"SELECT {dsrc.raw('agency_code')} AS agency_code, {dsrc.raw('power_code')} AS power_code,"
+        f" {_month(decided)} AS decided_on, {dsrc.raw('fine_amount', 'DOUBLE')} AS fine,"
+        f" {dsrc.raw('legal_basis', 'VARCHAR[]')} AS legal_basis, hash({ent(dsrc)}) AS entity,"
         f" ({ent(dsrc)}) IS NOT NULL AS identified FROM decision"
         f" WHERE {_year_filter(dsrc, period.years)} AND {decided} IS NOT NULL"
     )
@@ -473,31 +455,31 @@ def build_base(
         " UNION ALL SELECT d.agency_code, d.decided_on, ind.industry, 1"
         f" FROM ({decisions}) d JOIN ind ON ind.entity = d.entity AND d.identified) a GROUP BY 1, 2, 3, 4",
     )
-    issued = _raw(lsrc, "issued_on", "DATE")
+    issued = lsrc.raw("issued_on", "DATE")
     keep(
         "licence_cube",
-        f"SELECT {_raw(lsrc, 'agency_code')} AS agency_code, {_raw(lsrc, 'power_code')} AS power_code,"
+        f"SELECT {lsrc.raw('agency_code')} AS agency_code, {lsrc.raw('power_code')} AS power_code,"
         f" {_month(issued)} AS issued_on, count(*) AS n FROM licence"
         f" WHERE {_year_filter(lsrc, period.years)} AND {issued} IS NOT NULL GROUP BY 1, 2, 3",
     )
-    coerced = _raw(osrc, "started_on", "DATE")
+    coerced = osrc.raw("started_on", "DATE")
     keep(
         "coercion_cube",
-        f"SELECT {_raw(osrc, 'agency_code')} AS agency_code, {_raw(osrc, 'power_code')} AS power_code,"
+        f"SELECT {osrc.raw('agency_code')} AS agency_code, {osrc.raw('power_code')} AS power_code,"
         f" {_month(coerced)} AS started_on, count(*) AS n,"
-        f" sum(CASE WHEN {_raw(osrc, 'category')} = 'measure' THEN 1 ELSE 0 END) AS n_measure FROM coercion"
+        f" sum(CASE WHEN {osrc.raw('category')} = 'measure' THEN 1 ELSE 0 END) AS n_measure FROM coercion"
         f" WHERE {_year_filter(osrc, period.years)} AND {coerced} IS NOT NULL GROUP BY 1, 2, 3",
     )
-    filed, case_decided = _raw(csrc, "filed_on", "DATE"), _raw(csrc, "decided_on", "DATE")
+    filed, case_decided = csrc.raw("filed_on", "DATE"), csrc.raw("decided_on", "DATE")
     deadline = (
-        f"{filed} + {DECISION_DAYS} + CASE WHEN {_raw(csrc, 'extension_approved_on', 'DATE')}"
+        f"{filed} + {DECISION_DAYS} + CASE WHEN {csrc.raw('extension_approved_on', 'DATE')}"
         f" IS NOT NULL THEN {EXTENSION_DAYS} ELSE 0 END"
     )
     cases = (
-        f"SELECT {_raw(csrc, 'agency_code')} AS agency_code, {_raw(csrc, 'power_code')} AS power_code,"
+        f"SELECT {csrc.raw('agency_code')} AS agency_code, {csrc.raw('power_code')} AS power_code,"
         f" {filed} AS filed_on, {case_decided} AS decided_on, {deadline} AS deadline,"
-        f" (coalesce({_raw(csrc, 'procedure')}, 'general') <> 'summary' AND NOT"
-        f" (coalesce({_raw(csrc, 'status')}, '') = 'terminated' AND {case_decided} IS NULL)) AS under_clock"
+        f" (coalesce({csrc.raw('procedure')}, 'general') <> 'summary' AND NOT"
+        f" (coalesce({csrc.raw('status')}, '') = 'terminated' AND {case_decided} IS NULL)) AS under_clock"
         f' FROM "case" WHERE {_year_filter(csrc, _years(period, "case"))} AND {filed} IS NOT NULL'
     )
     keep(
@@ -518,16 +500,16 @@ def build_base(
         "SELECT agency_code, power_code, decided_on, CAST(decided_on - filed_on AS DOUBLE) AS days"
         f" FROM ({cases}) c WHERE decided_on >= {_date(period.previous_start)}",
     )
-    received = f"CAST({_raw(ksrc, 'received_at', 'TIMESTAMPTZ')} AS DATE)"
+    received = f"CAST({ksrc.raw('received_at', 'TIMESTAMPTZ')} AS DATE)"
     tickets = (
-        f"SELECT {_raw(isrc, 'complaint_ticket_number')} AS ticket FROM inspection"
+        f"SELECT {isrc.raw('complaint_ticket_number')} AS ticket FROM inspection"
         f" WHERE {_year_filter(isrc, _years(period, 'case'))}"
-        f' UNION SELECT {_raw(csrc, "complaint_ticket_number")} FROM "case"'
+        f' UNION SELECT {csrc.raw("complaint_ticket_number")} FROM "case"'
         f" WHERE {_year_filter(csrc, _years(period, 'case'))}"
     )
     complaints = (
-        f"SELECT {_raw(ksrc, 'routed_agency_code')} AS agency_code, NULL::VARCHAR AS power_code,"
-        f" {_month(received)} AS received_on, {_raw(ksrc, 'ticket_number')} AS ticket,"
+        f"SELECT {ksrc.raw('routed_agency_code')} AS agency_code, NULL::VARCHAR AS power_code,"
+        f" {_month(received)} AS received_on, {ksrc.raw('ticket_number')} AS ticket,"
         f" hash({ent(ksrc)}) AS entity, ({ent(ksrc)}) IS NOT NULL AS identified FROM complaint"
         f" WHERE {_year_filter(ksrc, period.years)} AND {received} IS NOT NULL"
     )
@@ -542,13 +524,13 @@ def build_base(
         f"WITH ind AS ({industries}) SELECT k.agency_code, k.power_code, k.received_on, ind.industry,"
         f" count(*) AS n FROM ({complaints}) k JOIN ind ON ind.entity = k.entity AND k.identified GROUP BY 1, 2, 3, 4",
     )
-    concluded = _raw(vsrc, "concluded_on", "DATE")
+    concluded = vsrc.raw("concluded_on", "DATE")
     corrections = ", ".join(f"'{o}'" for o in CORRECTIONS)
     keep(
         "review_cube",
-        f"SELECT {_raw(vsrc, 'respondent_agency_code')} AS agency_code, {_raw(vsrc, 'power_code')} AS power_code,"
+        f"SELECT {vsrc.raw('respondent_agency_code')} AS agency_code, {vsrc.raw('power_code')} AS power_code,"
         f" {_month(concluded)} AS concluded_on, count(*) AS n,"
-        f" sum(CASE WHEN {_raw(vsrc, 'outcome')} IN ({corrections}) THEN 1 ELSE 0 END) AS n_corrected FROM review"
+        f" sum(CASE WHEN {vsrc.raw('outcome')} IN ({corrections}) THEN 1 ELSE 0 END) AS n_corrected FROM review"
         f" WHERE {_year_filter(vsrc, _years(period, 'review'))} AND {concluded} >= {_date(period.previous_start)}"
         " GROUP BY 1, 2, 3",
     )
@@ -586,7 +568,7 @@ def prepare(
     with the dimension columns the breakdown needs, and master data as of each period's end.
     With `relational`, also the supervision relations read from the relational database
     (`_prepare_supervision`)."""
-    agency, power = _Source(con, "agency"), _Source(con, "power")
+    agency, power = ViewColumns(con, "agency"), ViewColumns(con, "power")
     _execute(
         con,
         "CREATE OR REPLACE TEMP TABLE ag AS SELECT DISTINCT "
@@ -707,10 +689,6 @@ class _DimJoin:
         return out
 
 
-def _raw(src: _Source, name: str, kind: str = "VARCHAR") -> str:
-    return f'"{name}"' if src.has(name) else f"NULL::{kind}"
-
-
 def _repeated_sql(inspections: str) -> str:
     """The inspections with `repeated`: another agency inspected the same entity within 30 days
     before or after (over every agency's inspections of the years, not only the slice's).
@@ -748,15 +726,15 @@ def _repeated_sql(inspections: str) -> str:
 
 def _prepare_masters(con: duckdb.DuckDBPyConnection, period: Period, slice_: Slice, by: str) -> None:
     region = "a.region_code" if by == "region" else "NULL::VARCHAR"
-    power = _Source(con, "power")
+    power = ViewColumns(con, "power")
     _execute(
         con,
         f"CREATE OR REPLACE TEMP TABLE m_power AS SELECT p.*, {region} AS agency_region FROM ("
         f"SELECT {power.col('power_code')}, {power.col('holder_agency_code', alias='agency_code')},"
         f" {power.col('domain')}, {power.col('legal_basis', 'VARCHAR[]')}, period"
         f" FROM ({_snapshot_sql(con, 'power', period)}) s"
-        f" WHERE coalesce({_raw(power, 'status')}, 'active') = 'active'"
-        f" AND {_agency_filter(_raw(power, 'holder_agency_code'), slice_)}) p"
+        f" WHERE coalesce({power.raw('status')}, 'active') = 'active'"
+        f" AND {_agency_filter(power.raw('holder_agency_code'), slice_)}) p"
         " LEFT JOIN ag a ON a.agency_code = p.agency_code",
     )
     _execute(
@@ -764,8 +742,8 @@ def _prepare_masters(con: duckdb.DuckDBPyConnection, period: Period, slice_: Sli
         "CREATE OR REPLACE TEMP TABLE m_power_basis AS SELECT agency_code, agency_region, power_code, domain,"
         " period, unnest(legal_basis) AS citation FROM m_power WHERE legal_basis IS NOT NULL",
     )
-    officer = _Source(con, "officer")
-    certificate = _Source(con, "certificate")
+    officer = ViewColumns(con, "officer")
+    certificate = ViewColumns(con, "certificate")
     cur_day, prev_day = period.last_day, min(period.previous_end - dt.timedelta(days=1), period.today)
     _execute(
         con,
@@ -788,12 +766,12 @@ def _prepare_masters(con: duckdb.DuckDBPyConnection, period: Period, slice_: Sli
         " LEFT JOIN ag a ON a.agency_code = o.agency_code"
         f" WHERE coalesce(o.status, 'active') = 'active' AND {_agency_filter('o.agency_code', slice_)}",
     )
-    entity = _Source(con, "entity")
+    entity = ViewColumns(con, "entity")
     key = {"agency": "agency_code", "region": "region_code"}.get(by, "'*'")
     _execute(
         con,
         "CREATE OR REPLACE TEMP TABLE m_entity_scope AS WITH rc AS ("
-        f"SELECT {_raw(entity, 'region_code')} AS region_code, count(*) AS n FROM entity GROUP BY 1"
+        f"SELECT {entity.raw('region_code')} AS region_code, count(*) AS n FROM entity GROUP BY 1"
         f"), ak AS (SELECT DISTINCT {key} AS key, prefix FROM ag_prefix"
         f" WHERE prefix IS NOT NULL AND {_agency_filter('agency_code', slice_)}"
         "), pairs AS (SELECT DISTINCT ak.key, rc.region_code, rc.n FROM ak JOIN rc ON rc.region_code LIKE ak.prefix || '%')"
@@ -936,16 +914,16 @@ def _drill_years(family: str, date: str, period: Period) -> list[int]:
 def _drill_rows(con: duckdb.DuckDBPyConnection, family: str, date: str, period: Period) -> str:
     """The family's records of the partition years as the uniform drill columns, plus the
     columns drill conditions use (category, entity_kind, fine_amount)."""
-    src = _Source(con, family)
+    src = ViewColumns(con, family)
     number, amount, status, agency_column = _DRILL[family]
     year_filter = _year_filter(src, _drill_years(family, date, period))
     return (
-        f"SELECT '{family}' AS family, source_system, source_id, CAST({_raw(src, number)} AS VARCHAR) AS number,"
-        f" CAST({_raw(src, date, 'DATE')} AS DATE) AS on_date, {_raw(src, agency_column)} AS agency_code,"
-        f" {_raw(src, 'power_code')} AS power_code, {_raw(src, 'entity_name')} AS entity_name,"
-        f" CAST({_raw(src, amount, 'DOUBLE') if amount else 'NULL'} AS DOUBLE) AS amount, {_raw(src, status)} AS status,"
-        f" {_raw(src, 'category')} AS category, {_raw(src, 'entity_kind')} AS entity_kind,"
-        f" {_raw(src, 'fine_amount', 'DOUBLE')} AS fine_amount"
+        f"SELECT '{family}' AS family, source_system, source_id, CAST({src.raw(number)} AS VARCHAR) AS number,"
+        f" CAST({src.raw(date, 'DATE')} AS DATE) AS on_date, {src.raw(agency_column)} AS agency_code,"
+        f" {src.raw('power_code')} AS power_code, {src.raw('entity_name')} AS entity_name,"
+        f" CAST({src.raw(amount, 'DOUBLE') if amount else 'NULL'} AS DOUBLE) AS amount, {src.raw(status)} AS status,"
+        f" {src.raw('category')} AS category, {src.raw('entity_kind')} AS entity_kind,"
+        f" {src.raw('fine_amount', 'DOUBLE')} AS fine_amount"
         f' FROM "{family}" WHERE {year_filter}'
     )
 
@@ -957,7 +935,7 @@ def _drill_source(
     rows of those years ordered by agency and date in small row groups, kept by the store per
     fingerprint of the files (`store.cached`), so one agency's page reads a few row groups
     instead of the whole year; else straight from the store's view."""
-    if not _Source(con, family).has("source_id"):
+    if not ViewColumns(con, family).has("source_id"):
         return None
     rows = _drill_rows(con, family, date, period)
     if pins is None:

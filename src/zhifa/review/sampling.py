@@ -30,6 +30,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from zhifa.analytics import store
+from zhifa.analytics.columns import view_columns
 from zhifa.indicators.engine import region_prefix
 
 CASE_COLUMNS = (
@@ -83,16 +84,12 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def _columns(con: Any, view: str) -> set[str]:
-    return {row[0] for row in con.execute(f'DESCRIBE "{view}"').fetchall()}
-
-
 def region_agencies(con: Any, region: Any) -> set[str]:
     """Agency codes in the region subtree: the registry's and the store's agency snapshot's."""
     from zhifa.registry.models import Agency
 
     codes = set(Agency.objects.filter(region__path__startswith=region.path).values_list("code", flat=True))
-    if "region_code" in _columns(con, "agency"):
+    if "region_code" in view_columns(con, "agency"):
         rows = con.execute(
             "SELECT DISTINCT agency_code FROM agency WHERE region_code LIKE ? AND agency_code IS NOT NULL",
             [region_prefix(region.code) + "%"],
@@ -111,7 +108,7 @@ def population(start: dt.date, end: dt.date, region: Any) -> list[dict[str, Any]
     con = store.connect()
     try:
         agencies = region_agencies(con, region)
-        case_cols = _columns(con, "case")
+        case_cols = view_columns(con, "case")
         if not agencies or "status" not in case_cols:
             return []
         closing = (
@@ -119,7 +116,7 @@ def population(start: dt.date, end: dt.date, region: Any) -> list[dict[str, Any]
             + ", ".join(f'c."{c}"' for c in ("closed_on", "served_on", "decided_on") if c in case_cols)
             + ")"
         )
-        dec_cols = _columns(con, "decision")
+        dec_cols = view_columns(con, "decision")
         join = "case_source_id" in dec_cols
         dec_select = _select(dec_cols, DECISION_COLUMNS, "d") if join else ""
         sql = (
