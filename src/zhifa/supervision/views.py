@@ -16,7 +16,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -207,8 +206,7 @@ def step(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     if not form.is_valid():
         return _step_response(request, d, name, form, status=422)
     try:
-        with transaction.atomic():  # the report's evidence files and the step commit together
-            actions.do_transition(request.user, d.pk, name, form.body())
+        actions.do_transition(request.user, d.pk, name, form.body())  # evidence uploads included
     except ActionError as error:
         if error.field and error.field.startswith("evidence") and "files" in form.fields:
             error.field = "files"  # the action names the evidence it refused; the form has the upload
