@@ -406,3 +406,33 @@ def test_drill_downs_read_an_index_ordered_by_agency_and_agree_with_the_views(fi
     assert indexed == direct and indexed.total == 7
     assert engine.drill("2026", "coercive_measures", agency="A1").total == 1  # the condition applies
     assert engine.drill("2026", "correction_rate", agency="A1").total == 3  # concluded in 2026
+
+
+def _zero_is_none(pair: tuple) -> tuple:
+    return tuple(None if v == 0 else v for v in pair)
+
+
+def test_a_power_slice_gives_each_power_indicator_of_that_power_only(fixture_store: Path) -> None:
+    """compute(power=P) is the by="power" value of P, whatever the breakdown: the cockpit's power
+    page shows it by month. Indicators without the power dimension are left out."""
+    by_power = values("power")
+    powers = sorted({key for slug, key in by_power if slug == "acts"})
+    assert len(powers) >= 2
+    power_slugs = {i.slug for i in CATALOGUE if "power" in i.dimensions and not i.relational}
+    for power in powers:
+        total = values("total", power=power)
+        assert {slug for slug, _ in total} <= power_slugs and ("acts", "*") in total
+        for slug in ("acts", "penalties", "inspections", "fines_total", "frequency", "repeated_inspections"):
+            if (slug, power) in by_power:
+                # (a total is zero-filled, a power key is not: no record a year earlier is 0 vs None)
+                assert _zero_is_none(total[(slug, "*")]) == _zero_is_none(by_power[(slug, power)]), (
+                    slug,
+                    power,
+                )
+        months = values("month", power=power)
+        assert (
+            sum(v for (slug, _), (v, _) in months.items() if slug == "acts" and v)
+            == by_power[("acts", power)][0]
+        )
+    agency_sliced = values("agency", power=powers[0])
+    assert agency_sliced[("acts", "A1")][0] <= values("agency")[("acts", "A1")][0]

@@ -1,9 +1,8 @@
 """The cockpit's reads: indicator values through `zhifa.indicators.queries.indicator_values` (so
-the pages show the API's numbers), drill-downs through `engine.drill`, and the few breakdowns
-the engine does not offer, written here over the store (`store.connect()`):
+the pages show the API's numbers), a power's use by month through `engine.compute(by="month",
+power=…)` (`power_use`), drill-downs through `engine.drill`, and the few breakdowns the engine
+does not offer, written here over the store (`store.connect()`):
 
-* a power's use by month (`power_use`): its acts, decisions, inspections, licences and fines per
-  month, with the catalogue's definitions (the engine breaks down by power or by month, not both);
 * complaints vs enforcement per industry (`alignment_rows`): the two histograms the catalogue's
   吻合度 compares (entity industry, GB/T 4754 sections), per agency;
 * officers' workload (`officer_workload`): inspections and cases per officer certificate
@@ -27,6 +26,7 @@ from zhifa.analytics import store
 from zhifa.analytics.columns import ViewColumns, view_columns
 from zhifa.core import roles
 from zhifa.core.identifiers import mask_id_number
+from zhifa.indicators import engine
 from zhifa.indicators.api import visible_agencies
 from zhifa.indicators.catalogue import Indicator
 from zhifa.indicators.engine import Period, Value
@@ -222,55 +222,14 @@ def peer_stat(indicator: Indicator, values: dict[str, Value], code: str, group: 
 # --- a power's values ----------------------------------------------------------------------
 
 
-# The acts of the catalogue's "acts" (执法行为总数), each family with the date that places it
-# in a period (engine/catalogue: inspections by start, decisions by decision, licences by issue,
-# coercive measures and executions by start).
-_ACT_FAMILIES = (
-    ("inspection", "started_at", "TIMESTAMPTZ"),
-    ("decision", "decided_on", "DATE"),
-    ("licence", "issued_on", "DATE"),
-    ("coercion", "started_on", "DATE"),
-)
-
-
 def power_use(period: Period, power: str, agencies: Collection[str]) -> dict[str, dict[str, float]]:
-    """Month ("01".."12") → counts of the power's records in the period, in the visible agencies:
-    acts (inspections + decisions + licences + coercion), penalties, inspections, licences and
-    fines_total — the definitions of the catalogue's indicators of those slugs, by month (the
-    engine offers a power breakdown or a month breakdown, not both)."""
+    """Month ("01".."12") → the power's values of `POWER_SLUGS` in the period, in the visible
+    agencies: the engine's own indicators, broken down by month and limited to the power."""
     out: dict[str, dict[str, float]] = {}
     if not agencies:
         return out
-    con = store.connect()
-    try:
-        parts = []
-        for family, date, kind in _ACT_FAMILIES:
-            view = ViewColumns(con, family)
-            if not view.has("source_id"):
-                continue
-            fine = view.raw("fine_amount", "DOUBLE") if family == "decision" else "NULL::DOUBLE"
-            parts.append(
-                f"SELECT '{family}' AS family, CAST({view.raw(date, kind)} AS DATE) AS on_date,"
-                f' CAST({fine} AS DOUBLE) AS fine FROM "{family}"'
-                f" WHERE {view.raw('power_code')} = $power AND list_contains($agencies, {view.raw('agency_code')})"
-            )
-        if not parts:
-            return out
-        rows = con.sql(
-            "SELECT lpad(CAST(month(on_date) AS VARCHAR), 2, '0') AS m, family, count(*), sum(fine)"
-            f" FROM ({' UNION ALL '.join(parts)}) x WHERE on_date >= $start AND on_date < $end GROUP BY 1, 2",
-            params={"power": power, "agencies": sorted(agencies), "start": period.start, "end": period.end},
-        ).fetchall()
-    finally:
-        con.close()
-    slug_of = {"decision": "penalties", "inspection": "inspections", "licence": "licences"}
-    for month, family, count, fines in rows:
-        slot = out.setdefault(month, {s: 0.0 for s in POWER_SLUGS})
-        slot["acts"] += count
-        if family in slug_of:
-            slot[slug_of[family]] += count
-        if family == "decision":
-            slot["fines_total"] += float(fines or 0.0)
+    for value in engine.compute(period, by="month", agencies=agencies, power=power, slugs=POWER_SLUGS):
+        out.setdefault(value.key, dict.fromkeys(POWER_SLUGS, 0.0))[value.slug] = value.value or 0.0
     return out
 
 

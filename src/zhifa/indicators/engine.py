@@ -4,7 +4,8 @@ Interface (what the cockpit and the API build on)::
 
     parse_period("2026" | "2026-Q3" | "2026-07", today=None) -> Period   # ActionError bad_period
     compute(period, *, region=None, agency=None, agencies=None, slugs=None, by="agency",
-            con=None) -> list[Value]
+            con=None, power=None) -> list[Value]
+        # power="…": only that power's records, only the indicators with the power dimension
         # Value(slug, key, value, previous, yoy): key is the dimension key (an agency code for
         # by="agency", the agency's region code for "region", a power code, a domain code, "01".."12"
         # for "month", "Q1".."Q4" for "quarter", "*" for "total"); previous is the same slice a
@@ -243,6 +244,7 @@ def _snapshot_sql(con: duckdb.DuckDBPyConnection, family: str, period: Period) -
 @dataclass(frozen=True)
 class Slice:
     agencies: tuple[str, ...] | None  # None: every agency
+    power: str | None = None  # one power's records only (indicators with the power dimension)
 
 
 def resolve_slice(
@@ -251,8 +253,10 @@ def resolve_slice(
     region: str | None = None,
     agency: str | None = None,
     agencies: Collection[str] | None = None,
+    power: str | None = None,
 ) -> Slice:
-    """The agency codes of the slice (None = all): region subtree ∩ agency ∩ the caller's scope."""
+    """The agency codes of the slice (None = all): region subtree ∩ agency ∩ the caller's scope;
+    and the one power it is limited to, if any."""
     chosen: set[str] | None = None if agencies is None else set(agencies)
     if region:
         prefix = region_prefix(region)
@@ -268,11 +272,20 @@ def resolve_slice(
         chosen = in_region if chosen is None else chosen & in_region
     if agency:
         chosen = {agency} if chosen is None else chosen & {agency}
-    return Slice(None if chosen is None else tuple(sorted(chosen)))
+    return Slice(None if chosen is None else tuple(sorted(chosen)), power or None)
 
 
 def _agency_filter(column: str, slice_: Slice) -> str:
     return "TRUE" if slice_.agencies is None else f"{column} IN ({_sql_list(slice_.agencies)})"
+
+
+def _power_filter(con: duckdb.DuckDBPyConnection, read: str, slice_: Slice) -> str:
+    """`c.power_code = …` when the slice names a power and the relation has the column (the
+    relations the power-dimension indicators read all have it)."""
+    if slice_.power is None:
+        return "TRUE"
+    columns = {row[0] for row in con.sql(f"DESCRIBE SELECT * FROM {read} c").fetchall()}
+    return f"c.power_code = {_sql_list([slice_.power])}" if "power_code" in columns else "TRUE"
 
 
 _PREFIX_SQL = (
@@ -598,6 +611,7 @@ def prepare(
             con,
             f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT c.*{dims.columns('c')} FROM {read} c"
             f"{dims.joins('c')} WHERE {_agency_filter('c.agency_code', slice_)}"
+            f" AND {_power_filter(con, read, slice_)}"
             f" AND ({period_case('c.' + date_column, period)}) IS NOT NULL",
         )
     _prepare_entity_stats(con, period, slice_, by, base)
@@ -650,7 +664,7 @@ def _prepare_entity_stats(
     """`e_stats(key, period, n, entities, repeated)`: inspections, distinct identified entities and
     those inspected repeatedly, per key. By agency they come precomputed per period label from
     the base (`entity_stats`); other breakdowns count distinct entities in `i_entity`."""
-    if by == "agency":
+    if by == "agency" and slice_.power is None:  # the precomputed stats count every power
         sql = (
             f"SELECT agency_code AS key, CASE label WHEN {label_code(period.start, period.kind)} THEN 'cur'"
             f" ELSE 'prev' END AS period, n, entities, repeated FROM {base.reads['entity_stats']}"
@@ -807,17 +821,22 @@ def compute(
     slugs: Iterable[str] | None = None,
     by: str = "agency",
     con: duckdb.DuckDBPyConnection | None = None,
+    power: str | None = None,
 ) -> list[Value]:
     """Every chosen indicator (default all that support `by`) for the slice, broken down by `by`,
-    with the previous year's value and the year-on-year change; sorted by slug order, then key."""
+    with the previous year's value and the year-on-year change; sorted by slug order, then key.
+    With `power`, only one power's records count, and only the indicators that have the power
+    dimension are computed (the others, e.g. officers, do not belong to one power)."""
     period = parse_period(period) if isinstance(period, str) else period
     check_by(by)
-    indicators = [i for i in check_slugs(slugs) if by in i.dimensions]
+    indicators = [
+        i for i in check_slugs(slugs) if by in i.dimensions and (power is None or "power" in i.dimensions)
+    ]
     own = con is None
     pins: dict[str, Any] | None = {} if own else None  # a caller's connection: pins unknown
     con = con or store.connect(pins)
     try:
-        slice_ = resolve_slice(con, region=region, agency=agency, agencies=agencies)
+        slice_ = resolve_slice(con, region=region, agency=agency, agencies=agencies, power=power)
         prepare(con, period, slice_, by, pins, relational=any(i.relational for i in indicators))
         keys = _zero_keys(con, by, slice_)
         values: list[Value] = []
